@@ -1,0 +1,58 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from chargeops.models import ScopedModel
+
+from .choices import Currency
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+class Operator(ScopedModel):
+    """A company that runs charging stations: the tenant every other row belongs to."""
+
+    operator_path = "pk"
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency, default=Currency.USD)
+    time_zone = models.CharField(_("default time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("operator")
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in. Platform admins are superusers with no operator."""
+
+    operator = models.ForeignKey(
+        Operator,
+        verbose_name=_("operator"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def role_names(self) -> list[str]:
+        if self.is_superuser and self.operator_id is None:
+            return [str(_("Platform admin"))]
+        return [group.name for group in self.groups.all()]

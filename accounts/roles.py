@@ -1,0 +1,71 @@
+"""What each built-in role may do, as Django model permissions.
+
+The roles are Django groups; `role_groups_sync()` creates or updates them and is called from a
+migration, so every database has them. Platform admins are superusers and need no group.
+"""
+
+from .choices import Role
+
+DOMAIN_MODELS = [
+    "stations.area",
+    "stations.station",
+    "piles.pile",
+    "piles.gun",
+    "piles.idtag",
+    "orders.tariff",
+    "orders.tariffperiod",
+    "orders.chargingorder",
+    "orders.powersample",
+    "maintenance.alarm",
+    "maintenance.workorder",
+    "maintenance.workorderevent",
+    "analytics.stationdaily",
+    "analytics.piledaily",
+    "analytics.stationfaultdaily",
+]
+
+
+def _perms(models, actions):
+    return [f"{model.split('.')[0]}.{action}_{model.split('.')[1]}" for model in models for action in actions]
+
+
+ROLE_PERMISSIONS = {
+    Role.OPERATOR_ADMIN: _perms(DOMAIN_MODELS, ["view", "add", "change", "delete"])
+    + _perms(["accounts.user"], ["view", "add", "change"]),
+    Role.ANALYST: _perms(DOMAIN_MODELS, ["view"]),
+    Role.TECHNICIAN: _perms(
+        [
+            "stations.area",
+            "stations.station",
+            "piles.pile",
+            "piles.gun",
+            "orders.chargingorder",
+            "maintenance.alarm",
+            "maintenance.workorder",
+            "maintenance.workorderevent",
+        ],
+        ["view"],
+    )
+    + _perms(["maintenance.alarm", "maintenance.workorder"], ["change"])
+    + _perms(["maintenance.workorder"], ["add"]),
+}
+
+
+def role_groups_sync(apps) -> None:
+    """Create the role groups and give each exactly its permissions."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        perms = []
+        for name in names:
+            app_label, codename = name.split(".")
+            perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(perms)

@@ -1,0 +1,61 @@
+"""Export of a table's rows, with the columns the user sees, to .xlsx or .csv."""
+
+import csv
+from datetime import datetime
+from decimal import Decimal
+from io import BytesIO, StringIO
+
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.utils.text import slugify
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A cell starting with one of these runs as a formula in a spreadsheet program.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Keep numbers and dates typed; make text that would start a formula plain text."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, datetime):
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def table_rows(table):
+    """Header and rows of a django-tables2 table, as values, without the action columns."""
+    columns = [column for column in table.columns if column.column.exclude_from_export is False]
+    yield [str(column.header) for column in columns]
+    for row in table.rows:
+        yield [neutralise(row.get_cell_value(column.name)) for column in columns]
+
+
+def table_export_response(table, title, export_format: str) -> HttpResponse:
+    filename = f"{slugify(str(title))}-{timezone.localdate():%Y%m%d}"
+    if export_format == "csv":
+        buffer = StringIO()
+        csv.writer(buffer).writerows(table_rows(table))
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return response
+    if export_format != "xlsx":
+        raise Http404("Unknown export format")
+    workbook = Workbook(write_only=False)
+    sheet = workbook.active
+    sheet.title = str(title)[:31]
+    for row in table_rows(table):
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response

@@ -1,0 +1,32 @@
+"""The FilterSet base: every list's keyword box searches `search_fields`."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class BaseFilterSet(django_filters.FilterSet):
+    """A `q` keyword search over `search_fields`, plus whatever filters the subclass declares.
+    Related-object choices are narrowed to the user's operator."""
+
+    search_fields: tuple[str, ...] = ()
+
+    q = django_filters.CharFilter(method="search", label=_("Keyword"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        if user is not None:
+            for filter_ in self.filters.values():
+                queryset = filter_.extra.get("queryset")
+                if queryset is not None and hasattr(queryset, "for_user"):
+                    filter_.extra["queryset"] = queryset.for_user(user)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)

@@ -1,0 +1,89 @@
+"""Table bases: how every list looks, its links and its row actions."""
+
+import zoneinfo
+
+import django_tables2 as tables
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .templatetags.chargeops import in_tz
+from .views import model_permission, model_url
+
+
+class ActionsColumn(tables.Column):
+    """The row's buttons. `actions` are URL actions of the row's model (`edit`, `delete`) shown
+    when the user holds the matching permission; `extra_template` adds model-specific buttons."""
+
+    PERMISSIONS = {"edit": "change", "delete": "delete"}
+
+    def __init__(self, actions=("edit", "delete"), extra_template=None, **kwargs):
+        kwargs.setdefault("verbose_name", _("Actions"))
+        kwargs.setdefault("orderable", False)
+        kwargs.setdefault("empty_values", ())
+        kwargs.setdefault("exclude_from_export", True)
+        kwargs.setdefault("attrs", {"td": {"class": "actions"}, "th": {"class": "actions"}})
+        super().__init__(**kwargs)
+        self.actions = actions
+        self.extra_template = extra_template
+
+    def render(self, record, table):
+        user = table.request.user
+        buttons = [
+            (action, model_url(type(record), action, record.pk))
+            for action in self.actions
+            if user.has_perm(model_permission(type(record), self.PERMISSIONS.get(action, action)))
+        ]
+        return render_to_string(
+            "chargeops/partials/row_actions.html",
+            {
+                "record": record,
+                "buttons": buttons,
+                "extra_template": self.extra_template,
+                "user": user,
+                "request": table.request,
+            },
+        )
+
+
+class BadgeColumn(tables.Column):
+    """A status shown as a coloured badge; the colour follows the raw value. `choices` gives the
+    labels of a derived value (a pile's online status) that has no model field choices."""
+
+    def __init__(self, *args, choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices = choices
+
+    def label_for(self, value, record, bound_column):
+        raw = bound_column.accessor.resolve(record)
+        return raw, (self.choices(raw).label if self.choices else value)
+
+    def render(self, value, record, bound_column):
+        raw, label = self.label_for(value, record, bound_column)
+        return render_to_string("chargeops/partials/badge.html", {"value": raw, "label": label})
+
+    def value(self, value, record, bound_column):
+        return str(self.label_for(value, record, bound_column)[1])
+
+
+class LocalTimeColumn(tables.Column):
+    """A time shown in the time zone of the row's station (`tz_accessor` leads to it)."""
+
+    def __init__(self, *args, tz_accessor="station__time_zone", **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "nowrap"}})
+        super().__init__(*args, **kwargs)
+        self.tz_accessor = tables.A(tz_accessor)
+
+    def render(self, value, record):
+        return in_tz(value, self.tz_accessor.resolve(record))
+
+    def value(self, value, record):
+        return timezone.localtime(value, zoneinfo.ZoneInfo(self.tz_accessor.resolve(record))).replace(tzinfo=None)
+
+
+class BaseTable(tables.Table):
+    """Base of every list's table: the shared template, and the first column links the row."""
+
+    class Meta:
+        attrs = {"class": "data-table"}
+        empty_text = _("Nothing matches these filters.")

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from analytics.views import HomeView
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("stations/", include("stations.urls")),
+    path("piles/", include("piles.urls")),
+    path("admin/", admin.site.urls),
+]

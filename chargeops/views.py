@@ -1,0 +1,296 @@
+"""The generic management views every model's pages are declared with.
+
+A model's list, detail, edit and delete pages are subclasses that set four or five attributes
+(model, queryset, filterset, table, form, services); scoping to the user's operator, permission
+checks, paging, export and error handling live here once.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from .export import table_export_response
+
+PAGE_SIZES = [10, 15, 25, 50, 100]
+DEFAULT_PAGE_SIZE = 15
+
+
+def model_url(model, action: str, *args) -> str | None:
+    """The URL named `<app>:<model>_<action>`, or None where the app has no such page."""
+    opts = model._meta
+    try:
+        return reverse(f"{opts.app_label}:{opts.model_name}_{action}", args=args)
+    except NoReverseMatch:
+        return None
+
+
+def model_permission(model, action: str) -> str:
+    opts = model._meta
+    return f"{opts.app_label}.{action}_{opts.model_name}"
+
+
+class ObjectViewMixin:
+    """Reads only what the signed-in user's operator owns and checks the model permission that
+    the view's `action` needs: a missing permission is a 403, another operator's object a 404."""
+
+    model = None
+    queryset = None
+    action = "view"
+
+    def get_action(self) -> str:
+        return self.action
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(model_permission(self.model, self.get_action())):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        queryset = self.queryset if self.queryset is not None else self.model.objects.all()
+        return queryset.all().for_user(self.request.user)
+
+    def get_scoped_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            model_name=self.model._meta.verbose_name,
+            model_name_plural=self.model._meta.verbose_name_plural,
+            list_url=model_url(self.model, "list"),
+            can_add=user.has_perm(model_permission(self.model, "add")),
+            can_change=user.has_perm(model_permission(self.model, "change")),
+            can_delete=user.has_perm(model_permission(self.model, "delete")),
+        )
+        return context
+
+
+class ObjectListView(ObjectViewMixin, SingleTableMixin, FilterView):
+    """A filter bar, a paged table and Excel export of what the filters select."""
+
+    template_name = "chargeops/object_list.html"
+    filterset_class = None
+    table_class = None
+    # Extra buttons beside "Add": (label, URL name, permission action).
+    list_buttons: list[tuple[str, str, str]] = []
+
+    def get_page_size(self) -> int:
+        try:
+            size = int(self.request.GET.get("per_page", DEFAULT_PAGE_SIZE))
+        except ValueError:
+            return DEFAULT_PAGE_SIZE
+        return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+    def get_table_pagination(self, table):
+        return {"per_page": self.get_page_size()}
+
+    def get_table_kwargs(self):
+        return {"request": self.request}
+
+    def get(self, request, *args, **kwargs):
+        export_format = request.GET.get("export")
+        if not export_format:
+            return super().get(request, *args, **kwargs)
+        # The same rows the page shows, unpaged: invalid filters export nothing, as they list nothing.
+        filterset = self.get_filterset(self.get_filterset_class())
+        valid = not filterset.is_bound or filterset.is_valid()
+        rows = filterset.qs if valid else filterset.queryset.none()
+        table = self.get_table_class()(rows, request=request)
+        return table_export_response(table, self.model._meta.verbose_name_plural, export_format)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            add_url=model_url(self.model, "add") if context["can_add"] else None,
+            page_sizes=PAGE_SIZES,
+            page_size=self.get_page_size(),
+            list_buttons=[
+                (label, reverse(url_name))
+                for label, url_name, action in self.list_buttons
+                if user.has_perm(model_permission(self.model, action))
+            ],
+        )
+        return context
+
+
+class ObjectDetailView(ObjectViewMixin, DetailView):
+    """One object's page. Templates are `<app>/<model>_detail.html`."""
+
+    def get_object(self, queryset=None):
+        return self.get_scoped_object()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            edit_url=model_url(self.model, "edit", self.object.pk) if context["can_change"] else None,
+            delete_url=model_url(self.model, "delete", self.object.pk) if context["can_delete"] else None,
+        )
+        return context
+
+
+def form_add_service_error(form, error: ValidationError) -> None:
+    """Show a service's validation error on the form: on its fields where it names them."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class ObjectEditView(ObjectViewMixin, TemplateView):
+    """Add (no `pk` in the URL) or edit an object through its services.
+
+    `create_service(user=..., **cleaned_data)` and `update_service(user=..., <model_name>=obj,
+    **cleaned_data)` do the write; a ValidationError they raise re-renders the form with the
+    message and nothing is changed. `formset_class` adds an inline formset (a pile's guns) whose
+    rows reach the services as `<formset prefix>=[cleaned rows]`.
+    """
+
+    template_name = "chargeops/object_edit.html"
+    form_class = None
+    formset_class = None
+    create_service = None
+    update_service = None
+
+    def get_action(self) -> str:
+        return "change" if "pk" in self.kwargs else "add"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if "pk" in kwargs and request.user.is_authenticated:
+            self.object = self.get_scoped_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self) -> dict:
+        return {key: value for key, value in self.request.GET.items() if key in self.form_class.base_fields}
+
+    def get_form(self):
+        data = self.request.POST if self.request.method == "POST" else None
+        return self.form_class(data, instance=self.object, initial=self.get_initial(), user=self.request.user)
+
+    def get_formset(self):
+        if self.formset_class is None:
+            return None
+        data = self.request.POST if self.request.method == "POST" else None
+        return self.formset_class(data, instance=self.object, user=self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.get_form(), formset=self.get_formset()))
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        formset = self.get_formset()
+        valid = form.is_valid()
+        if formset is not None:
+            valid = formset.is_valid() and valid
+        if valid:
+            try:
+                obj = self.save(form, formset)
+            except ValidationError as error:
+                form_add_service_error(form, error)
+            else:
+                verb = _("updated") if self.object else _("created")
+                messages.success(
+                    request,
+                    _("%(model)s “%(obj)s” %(verb)s.")
+                    % {
+                        "model": self.model._meta.verbose_name.capitalize(),
+                        "obj": obj,
+                        "verb": verb,
+                    },
+                )
+                return HttpResponseRedirect(self.get_success_url(obj))
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+    def save(self, form, formset):
+        data = dict(form.cleaned_data)
+        if formset is not None:
+            data[formset.prefix] = formset.cleaned_rows()
+        user = self.request.user
+        if self.object is None:
+            return self.create_service(user=user, **data)
+        return self.update_service(user=user, **{self.model._meta.model_name: self.object}, **data)
+
+    def get_success_url(self, obj) -> str:
+        return obj.get_absolute_url()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            object=self.object,
+            cancel_url=self.object.get_absolute_url() if self.object else model_url(self.model, "list"),
+        )
+        return context
+
+
+class ObjectDeleteView(ObjectViewMixin, TemplateView):
+    """Confirm, then delete through `delete_service(user=..., <model_name>=obj)`. A service that
+    refuses (a station that still has piles) raises ValidationError and its reason is shown."""
+
+    template_name = "chargeops/object_confirm_delete.html"
+    action = "delete"
+    delete_service = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.object = self.get_scoped_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["object"] = self.object
+        return context
+
+    def post(self, request, *args, **kwargs):
+        name = str(self.object)
+        try:
+            with transaction.atomic():
+                self.delete_service(user=request.user, **{self.model._meta.model_name: self.object})
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        messages.success(
+            request,
+            _("%(model)s “%(obj)s” deleted.")
+            % {
+                "model": self.model._meta.verbose_name.capitalize(),
+                "obj": name,
+            },
+        )
+        return HttpResponseRedirect(model_url(self.model, "list"))
+
+
+class ObjectActionView(ObjectViewMixin, TemplateView):
+    """A POST-only action on one object (enable, disable, move): calls `service` and goes back."""
+
+    http_method_names = ["post"]
+    action = "change"
+    service = None
+    service_kwargs: dict = {}
+    success_message = ""
+
+    def post(self, request, *args, **kwargs):
+        obj = self.get_scoped_object()
+        try:
+            self.service(user=request.user, **{self.model._meta.model_name: obj}, **self.service_kwargs)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, self.success_message % {"obj": obj})
+        next_url = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            return HttpResponseRedirect(next_url)
+        return HttpResponseRedirect(obj.get_absolute_url())

@@ -1,0 +1,158 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from chargeops.models import ScopedModel
+
+from .choices import OrderStatus, PaymentMethod, StopReason
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+PRICE = {"max_digits": 8, "decimal_places": 4, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class Tariff(ScopedModel):
+    """A named time-of-use price list that stations charge by."""
+
+    operator = models.ForeignKey(
+        "accounts.Operator", verbose_name=_("operator"), on_delete=models.PROTECT, related_name="tariffs"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tariff")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operator", "name"],
+                name="tariff_name_unique_per_operator",
+                violation_error_message=_("This operator already has a tariff with this name."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TariffPeriod(ScopedModel):
+    """One time-of-use period of a tariff: from `starts_at` (station local time) until the next
+    period's start, energy costs these prices per kWh. The periods sharing an `effective_from`
+    date form one day's schedule, starting at 00:00; a later `effective_from` replaces the whole
+    schedule from that local date on, so older orders keep the prices they started under."""
+
+    operator_path = "tariff__operator"
+
+    tariff = models.ForeignKey(Tariff, verbose_name=_("tariff"), on_delete=models.CASCADE, related_name="periods")
+    effective_from = models.DateField(_("effective from"))
+    starts_at = models.TimeField(_("starts at"))
+    electricity_price = models.DecimalField(_("electricity price per kWh"), **PRICE)
+    service_fee = models.DecimalField(_("service fee per kWh"), **PRICE)
+
+    class Meta:
+        ordering = ["tariff", "effective_from", "starts_at"]
+        verbose_name = _("tariff period")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tariff", "effective_from", "starts_at"],
+                name="tariff_period_start_unique",
+                violation_error_message=_("Two periods of one schedule cannot start at the same time."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tariff} {self.effective_from} {self.starts_at:%H:%M}"
+
+
+class ChargingOrder(ScopedModel):
+    """A charging session on one gun, from start to stop, with its energy and fees."""
+
+    operator_path = "station__area__operator"
+
+    number = models.CharField(_("order number"), max_length=32, unique=True)
+    station = models.ForeignKey(
+        "stations.Station", verbose_name=_("station"), on_delete=models.PROTECT, related_name="orders"
+    )
+    pile = models.ForeignKey("piles.Pile", verbose_name=_("pile"), on_delete=models.PROTECT, related_name="orders")
+    gun = models.ForeignKey("piles.Gun", verbose_name=_("gun"), on_delete=models.PROTECT, related_name="orders")
+    id_tag = models.ForeignKey(
+        "piles.IdTag",
+        verbose_name=_("id tag"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    transaction_id = models.BigIntegerField(_("OCPP transaction id"), unique=True, null=True, blank=True)
+    started_at = models.DateTimeField(_("start"))
+    stopped_at = models.DateTimeField(_("end"), null=True, blank=True)
+    meter_start_wh = models.BigIntegerField(_("meter start (Wh)"), default=0)
+    meter_stop_wh = models.BigIntegerField(_("meter stop (Wh)"), null=True, blank=True)
+    energy_kwh = models.DecimalField(_("energy (kWh)"), max_digits=12, decimal_places=3, default=Decimal("0"))
+    electricity_fee = models.DecimalField(_("electricity fee"), default=Decimal("0"), **MONEY)
+    service_fee = models.DecimalField(_("service fee"), default=Decimal("0"), **MONEY)
+    amount = models.DecimalField(_("amount"), default=Decimal("0"), **MONEY)
+    payment_method = models.CharField(_("payment method"), max_length=16, choices=PaymentMethod)
+    status = models.CharField(_("status"), max_length=10, choices=OrderStatus, default=OrderStatus.CHARGING)
+    stop_reason = models.CharField(_("stop reason"), max_length=16, choices=StopReason, blank=True)
+    created_at = models.DateTimeField(_("order created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("charging order")
+        indexes = [
+            models.Index(fields=["station", "started_at"], name="order_station_start_idx"),
+            models.Index(fields=["pile", "started_at"], name="order_pile_start_idx"),
+            models.Index(fields=["started_at"], name="order_start_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stopped_at__isnull=True) | Q(stopped_at__gte=models.F("started_at")),
+                name="order_stops_after_start",
+            ),
+            models.CheckConstraint(condition=Q(energy_kwh__gte=0), name="order_energy_not_negative"),
+            models.CheckConstraint(
+                condition=Q(meter_stop_wh__isnull=True) | Q(meter_stop_wh__gte=models.F("meter_start_wh")),
+                name="order_meter_not_backwards",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("orders:order_detail", args=[self.pk])
+
+    @property
+    def duration(self):
+        return self.stopped_at - self.started_at if self.stopped_at else None
+
+
+class PowerSample(ScopedModel):
+    """A gun's measured power at one moment, for live power charts."""
+
+    operator_path = "gun__pile__station__area__operator"
+
+    gun = models.ForeignKey("piles.Gun", verbose_name=_("gun"), on_delete=models.CASCADE, related_name="power_samples")
+    order = models.ForeignKey(
+        ChargingOrder,
+        verbose_name=_("order"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="power_samples",
+    )
+    sampled_at = models.DateTimeField(_("time"))
+    power_kw = models.DecimalField(_("power (kW)"), max_digits=7, decimal_places=2)
+    soc_percent = models.PositiveSmallIntegerField(_("state of charge (%)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["gun", "sampled_at"]
+        verbose_name = _("power sample")
+        indexes = [models.Index(fields=["gun", "sampled_at"], name="power_sample_gun_time_idx")]
+
+    def __str__(self):
+        return f"{self.gun} {self.sampled_at:%Y-%m-%d %H:%M} {self.power_kw} kW"

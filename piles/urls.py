@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "piles"
+
+urlpatterns = [
+    path("", views.PileListView.as_view(), name="pile_list"),
+    path("add/", views.PileEditView.as_view(), name="pile_add"),
+    path("<int:pk>/", views.PileDetailView.as_view(), name="pile_detail"),
+    path("<int:pk>/edit/", views.PileEditView.as_view(), name="pile_edit"),
+    path("<int:pk>/delete/", views.PileDeleteView.as_view(), name="pile_delete"),
+    path("<int:pk>/enable/", views.PileEnableView.as_view(), name="pile_enable"),
+    path("<int:pk>/disable/", views.PileDisableView.as_view(), name="pile_disable"),
+    path("guns/<int:pk>/", views.GunDetailView.as_view(), name="gun_detail"),
+]

@@ -1,0 +1,83 @@
+from django.utils.translation import gettext_lazy as _
+
+from chargeops.views import ObjectActionView, ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
+from orders.models import ChargingOrder
+
+from . import services
+from .choices import UsageState
+from .filtersets import PileFilterSet
+from .forms import GunFormSet, PileForm
+from .models import Gun, Pile
+from .selectors import max_gun_number, piles_for_list
+from .tables import GunStatusColumn, PileTable
+
+# Columns beyond this many guns would make the list unreadable; gun details show the rest.
+MAX_GUN_COLUMNS = 4
+
+
+class PileListView(ObjectListView):
+    model = Pile
+    filterset_class = PileFilterSet
+    table_class = PileTable
+
+    def get_queryset(self):
+        return piles_for_list(self.request.user)
+
+    def get_table_kwargs(self):
+        guns = min(max_gun_number(self.request.user), MAX_GUN_COLUMNS)
+        columns = [(f"gun_{number}", GunStatusColumn(number)) for number in range(1, guns + 1)]
+        return {**super().get_table_kwargs(), "extra_columns": columns}
+
+
+class PileDetailView(ObjectDetailView):
+    model = Pile
+    template_name = "piles/pile_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().with_online_status().select_related("station__area").prefetch_related("guns")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["recent_orders"] = ChargingOrder.objects.filter(pile=self.object).select_related("gun")[:10]
+        return context
+
+
+class PileEditView(ObjectEditView):
+    model = Pile
+    form_class = PileForm
+    formset_class = GunFormSet
+    template_name = "piles/pile_edit.html"
+    create_service = staticmethod(services.pile_create)
+    update_service = staticmethod(services.pile_update)
+
+
+class PileDeleteView(ObjectDeleteView):
+    model = Pile
+    delete_service = staticmethod(services.pile_delete)
+
+
+class PileEnableView(ObjectActionView):
+    model = Pile
+    service = staticmethod(services.pile_set_usage)
+    service_kwargs = {"usage_state": UsageState.ENABLED}
+    success_message = _("Pile “%(obj)s” enabled.")
+
+
+class PileDisableView(ObjectActionView):
+    model = Pile
+    service = staticmethod(services.pile_set_usage)
+    service_kwargs = {"usage_state": UsageState.DISABLED}
+    success_message = _("Pile “%(obj)s” disabled.")
+
+
+class GunDetailView(ObjectDetailView):
+    model = Gun
+    template_name = "piles/gun_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("pile__station")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["recent_orders"] = ChargingOrder.objects.filter(gun=self.object)[:10]
+        return context

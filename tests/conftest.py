@@ -1,0 +1,41 @@
+import pytest
+
+from accounts.choices import Role
+
+from .factories import OperatorFactory, UserFactory
+
+
+@pytest.fixture
+def operator(db):
+    return OperatorFactory(name="Sunrise Charging")
+
+
+@pytest.fixture
+def other_operator(db):
+    return OperatorFactory(name="Other Charging")
+
+
+@pytest.fixture
+def admin_user(operator):
+    return UserFactory(username="opadmin", operator=operator, role=Role.OPERATOR_ADMIN)
+
+
+@pytest.fixture
+def analyst_user(operator):
+    return UserFactory(username="analyst", operator=operator, role=Role.ANALYST)
+
+
+@pytest.fixture
+def technician_user(operator):
+    return UserFactory(username="tech", operator=operator, role=Role.TECHNICIAN)
+
+
+@pytest.fixture
+def platform_admin(db):
+    return UserFactory(username="platform", operator=None, is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def operator_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
