@@ -13,7 +13,7 @@ class ScopedQuerySet(models.QuerySet):
     """A queryset that can narrow itself to what one user or operator may see."""
 
     def for_operator(self, operator):
-        return self.filter(**{self.model.operator_path: operator})
+        return self.filter(**{self.model.operator_path: getattr(operator, "pk", operator)})
 
     def for_user(self, user):
         if user.is_superuser and user.operator_id is None:

@@ -8,7 +8,7 @@ MENU = [
     (
         _("Operation"),
         [
-            (_("Operation data dashboard"), "home", None),
+            (_("Dashboard"), "home", None),
         ],
     ),
     (

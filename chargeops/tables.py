@@ -3,6 +3,8 @@
 import zoneinfo
 
 import django_tables2 as tables
+from django.contrib.auth.context_processors import PermWrapper
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,14 +36,17 @@ class ActionsColumn(tables.Column):
             for action in self.actions
             if user.has_perm(model_permission(type(record), self.PERMISSIONS.get(action, action)))
         ]
+        # Rendered without the request so that the page's context processors do not run per row;
+        # the row's forms get what they need from the request here.
         return render_to_string(
             "chargeops/partials/row_actions.html",
             {
                 "record": record,
                 "buttons": buttons,
                 "extra_template": self.extra_template,
-                "user": user,
+                "perms": PermWrapper(user),
                 "request": table.request,
+                "csrf_token": get_token(table.request),
             },
         )
 

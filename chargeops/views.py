@@ -96,6 +96,12 @@ class ObjectListView(ObjectViewMixin, SingleTableMixin, FilterView):
     def get_table_kwargs(self):
         return {"request": self.request}
 
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        # The table template renders with only the table and request, so it carries its choices.
+        table.page_sizes = PAGE_SIZES
+        return table
+
     def get(self, request, *args, **kwargs):
         export_format = request.GET.get("export")
         if not export_format:
@@ -112,7 +118,6 @@ class ObjectListView(ObjectViewMixin, SingleTableMixin, FilterView):
         user = self.request.user
         context.update(
             add_url=model_url(self.model, "add") if context["can_add"] else None,
-            page_sizes=PAGE_SIZES,
             page_size=self.get_page_size(),
             list_buttons=[
                 (label, reverse(url_name))

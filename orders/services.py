@@ -4,7 +4,7 @@ import secrets
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -69,6 +69,8 @@ def order_fee_compute(
     if tariff is None or energy_kwh <= 0:
         return ZERO_FEE
     zone = zoneinfo.ZoneInfo(time_zone)
+    # Python subtracts datetimes that share a tzinfo by wall clock; in UTC it is elapsed time.
+    started_at, stopped_at = started_at.astimezone(UTC), stopped_at.astimezone(UTC)
     start_local = started_at.astimezone(zone)
     schedule = tariff_schedule(tariff, start_local.date())
     if not schedule:
@@ -89,7 +91,7 @@ def order_fee_compute(
         period, next_start = _period_at(schedule, local.time())
         boundary_day = local.date() if next_start is not None else local.date() + timedelta(days=1)
         boundary_local = datetime.combine(boundary_day, next_start or time(0), tzinfo=zone)
-        boundary = min(boundary_local.astimezone(started_at.tzinfo), stopped_at)
+        boundary = min(boundary_local.astimezone(UTC), stopped_at)
         if boundary <= cursor:  # a DST gap can put a local boundary before the cursor
             boundary = min(cursor + timedelta(hours=1), stopped_at)
         seconds_by_period[period.pk] += Decimal((boundary - cursor).total_seconds())
@@ -139,4 +141,4 @@ def tariff_schedule_set(
 
 def order_number_new(started_at: datetime) -> str:
     """A readable, unique order number: the start time in UTC and a random suffix."""
-    return f"CO{started_at.astimezone(zoneinfo.ZoneInfo('UTC')):%Y%m%d%H%M%S}{secrets.randbelow(10**6):06d}"
+    return f"CO{started_at.astimezone(UTC):%Y%m%d%H%M%S}{secrets.randbelow(10**6):06d}"

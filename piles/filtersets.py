@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chargeops.filtersets import BaseFilterSet
@@ -16,7 +17,9 @@ class PileFilterSet(BaseFilterSet):
     model = django_filters.ChoiceFilter(label=_("Model"), choices=[])
     usage_state = django_filters.ChoiceFilter(choices=UsageState.choices, label=_("Usage state"))
     # Filters the `online_status` annotation of `with_online_status()`.
-    online_status = django_filters.MultipleChoiceFilter(choices=OnlineStatus.choices, label=_("Online status"))
+    online_status = django_filters.MultipleChoiceFilter(
+        choices=OnlineStatus.choices, label=_("Online status"), widget=forms.CheckboxSelectMultiple
+    )
 
     class Meta:
         model = Pile

@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from chargeops.tables import ActionsColumn, BadgeColumn, BaseTable, LocalTimeColumn
+from chargeops.tables import ActionsColumn, BadgeColumn, BaseTable
 
 from .choices import OnlineStatus
 from .models import Pile
@@ -35,12 +35,10 @@ class GunStatusColumn(tables.Column):
 
 
 class PileTable(BaseTable):
-    station = tables.Column(linkify=True)
-    name = tables.Column(linkify=True)
+    station = tables.Column(linkify=True, attrs={"td": {"class": "nowrap"}})
+    name = tables.Column(linkify=True, attrs={"td": {"class": "nowrap"}})
     usage_state = BadgeColumn()
     online_status = BadgeColumn(choices=OnlineStatus, verbose_name=_("Online status"))
-    rated_power_kw = tables.Column(attrs={"td": {"class": "number"}, "th": {"class": "number"}})
-    last_seen_at = LocalTimeColumn(verbose_name=_("Last seen"))
     actions = ActionsColumn(extra_template="piles/partials/pile_actions.html")
 
     class Meta(BaseTable.Meta):
@@ -51,8 +49,7 @@ class PileTable(BaseTable):
             "charge_point_id",
             "manufacturer",
             "model",
-            "rated_power_kw",
             "usage_state",
             "online_status",
         )
-        sequence = (*fields, "...", "last_seen_at", "actions")
+        sequence = (*fields, "...", "actions")

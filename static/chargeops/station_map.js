@@ -45,7 +45,7 @@
   [latInput, lngInput].forEach(function (input) {
     input.addEventListener("change", function () {
       var point = readPoint();
-      if (point) { place(point); map.panTo(point); }
+      if (point) { place(point); map.setView(point, Math.max(map.getZoom(), 15), { animate: false }); }
     });
   });
 })();
