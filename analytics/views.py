@@ -1,7 +1,7 @@
 from django.views.generic import TemplateView
 
 from stations.models import Station
-from stations.selectors import pile_status_counts
+from stations.selectors import pile_status_counts, station_map_points
 
 
 class HomeView(TemplateView):
@@ -15,4 +15,5 @@ class HomeView(TemplateView):
         user = self.request.user
         context["station_count"] = Station.objects.for_user(user).count()
         context["pile_counts"] = pile_status_counts(user)
+        context["map_points"] = station_map_points(user)
         return context

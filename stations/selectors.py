@@ -1,9 +1,9 @@
 """Reads of areas and stations used by more than one page."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
 from piles.choices import OnlineStatus
-from piles.models import Pile
+from piles.models import Gun, Pile
 
 from .models import Area, Station
 
@@ -34,3 +34,40 @@ def pile_status_counts(user, **filters) -> dict[str, int]:
         )
     )
     return counts
+
+
+def station_map_points(user) -> list[dict]:
+    """Every station the user may see with its coordinates, pile counts by online status and
+    live power (sum of its guns), for the map."""
+    counts = {
+        row["station"]: row
+        for row in Pile.objects.for_user(user)
+        .with_online_status()
+        .values("station")
+        .annotate(
+            total=Count("pk"),
+            **{status.value: Count("pk", filter=Q(online_status=status.value)) for status in OnlineStatus},
+        )
+        .order_by()
+    }
+    power = dict(
+        Gun.objects.for_user(user)
+        .values("pile__station")
+        .annotate(kw=Sum("live_power_kw"))
+        .order_by()
+        .values_list("pile__station", "kw")
+    )
+    empty = {"total": 0, **{status.value: 0 for status in OnlineStatus}}
+    return [
+        {
+            "id": station.pk,
+            "name": station.name,
+            "address": station.address,
+            "lat": float(station.latitude),
+            "lng": float(station.longitude),
+            "url": station.get_absolute_url(),
+            "live_kw": float(power.get(station.pk) or 0),
+            **{key: counts.get(station.pk, empty)[key] for key in empty},
+        }
+        for station in Station.objects.for_user(user)
+    ]
