@@ -55,7 +55,11 @@ class ObjectViewMixin:
 
     def get_queryset(self):
         queryset = self.queryset if self.queryset is not None else self.model.objects.all()
-        return queryset.all().for_user(self.request.user)
+        queryset = queryset.all().for_user(self.request.user)
+        if not queryset.ordered:
+            # Aggregating querysets (counts per row) drop Meta.ordering; pages must stay stable.
+            queryset = queryset.order_by(*(self.model._meta.ordering or ["pk"]))
+        return queryset
 
     def get_scoped_object(self):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])

@@ -35,8 +35,9 @@ class GunStatusColumn(tables.Column):
 
 
 class PileTable(BaseTable):
-    station = tables.Column(linkify=True, attrs={"td": {"class": "nowrap"}})
+    station = tables.Column(linkify=True)
     name = tables.Column(linkify=True, attrs={"td": {"class": "nowrap"}})
+    charge_point_id = tables.Column(attrs={"td": {"class": "nowrap"}})
     usage_state = BadgeColumn()
     online_status = BadgeColumn(choices=OnlineStatus, verbose_name=_("Online status"))
     actions = ActionsColumn(extra_template="piles/partials/pile_actions.html")
