@@ -2,10 +2,11 @@
 charging orders, power samples, alarms and work orders, fast enough for `make demo`.
 
 Determinism: each phase draws from its own `random.Random`, seeded from the seed and the phase
-name, in a fixed order. Times are laid out around `anchor`, today's midnight UTC. What happens
-after the anchor (today's orders up to now, the live sessions and their power samples) depends on
-the time of the run, but it only ever drops rows and never changes what a random stream draws, so
-the history before today is the same in every run with the same seed.
+name, in a fixed order. Times are laid out around `anchor`, today's midnight UTC. Only the last
+hours (orders that would end after now, the live sessions, power samples) depend on the time of
+the run, and they only ever drop sessions, never change what a random stream draws: the history
+up to yesterday, the alarms and the work orders are the same in every run with the same seed on
+the same day.
 
 Orders go in with `bulk_create` in batches, day by day, so even the large scale holds no more than
 a batch and a day of orders in memory. Fees come from `order_fee_compute`, the function that
@@ -25,7 +26,7 @@ from itertools import pairwise
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.db.models import F
 from django.utils import timezone
 from tqdm import tqdm
@@ -93,6 +94,10 @@ def demo_load(*, scale: str, seed: int, progress: bool = False, now: datetime | 
     names are unique, so a second load fails instead of duplicating anything."""
     builder = DemoBuilder(scale=SCALES[scale], seed=seed, now=now or timezone.now(), progress=progress)
     return builder.build()
+
+
+class DemoConflict(Exception):
+    """Existing data stands in the way of the demo data set."""
 
 
 @dataclass
@@ -267,7 +272,13 @@ class DemoBuilder:
         role_name = str(role.label) if role else "Platform admin"
         user = User.objects.filter(username=username).first()
         if user is not None:
-            # Someone already made this login; leave it as it is.
+            # Someone already made this login (say, `createsuperuser admin`): keep it as it is, as
+            # long as it belongs where the demo would have put it.
+            if user.operator_id != (operator.pk if operator else None):
+                raise DemoConflict(
+                    f"The user “{username}” exists and belongs to another operator; "
+                    "rename or remove it before loading the demo data."
+                )
             self.logins.append(Login(username, role_name, operator_name, "(unchanged)"))
             return user
         user = User(
@@ -556,38 +567,12 @@ class DemoBuilder:
         bar = tqdm(total=len(days), desc="Charging orders", unit="day", disable=not self.progress, file=sys.stderr)
         for day_index, day in enumerate(days):
             day_orders = []
-            weekend = day.weekday() >= 5
             for state in self.stations:
-                op = state.op
-                midnight = datetime.combine(day, time(0), tzinfo=state.zone).astimezone(UTC)
-                if midnight + DAY <= self.window_start:
-                    continue
-                factor = base * state.popularity * growth[day_index] * op.spec.weekday_factor[day.weekday()]
-                factor *= rng.uniform(0.85, 1.15)
-                hours = op.hours_weekend if weekend else op.hours_weekday
-                for plan in state.plans:
-                    if plan.active_from is None or midnight + DAY <= plan.active_from:
-                        continue
-                    if plan.active_until is not None and midnight >= plan.active_until:
-                        continue
-                    count = _poisson(rng, factor * plan.weight)
-                    if not count:
-                        continue
-                    starts = sorted(
-                        h * 3600 + int(rng.random() * 3600) for h in rng.choices(HOURS, cum_weights=hours, k=count)
-                    )
-                    for offset in starts:
-                        order, kw = self._session_draw(rng, plan, midnight + timedelta(seconds=offset))
-                        if (
-                            order.started_at < self.window_start
-                            or order.started_at < plan.active_from
-                            or order.stopped_at > plan.cut
-                        ):
-                            continue
-                        self._session_place(plan, order)
-                        day_orders.append((order, state))
-                        if order.stopped_at > recent_since:
-                            recent.append((order, plan, kw, 0.0))
+                rate = base * growth[day_index] * rng.uniform(0.85, 1.15)
+                for order, plan, kw in self._day_sessions(rng, state, day, rate):
+                    day_orders.append((order, state))
+                    if order.stopped_at > recent_since:
+                        recent.append((order, plan, kw, 0.0))
             day_orders.sort(key=lambda item: item[0].started_at)
             for order, state in day_orders:
                 self._order_number(order, state)
@@ -613,6 +598,36 @@ class DemoBuilder:
         self._power_samples_create(recent)
         self._gun_states_save(plans)
 
+    def _day_sessions(self, rng: random.Random, state: StationState, day: date, rate: float):
+        """The sessions on a station's guns during one of its local days, with their average
+        power, placed on the guns: starts follow the operator's hours of the day, on weekends
+        too, and the station's popularity and the gun's weight set how many there are."""
+        midnight = datetime.combine(day, time(0), tzinfo=state.zone).astimezone(UTC)
+        if midnight + DAY <= self.window_start:
+            return
+        spec = state.op.spec
+        rate *= state.popularity * spec.weekday_factor[day.weekday()]
+        hours = state.op.hours_weekend if day.weekday() >= 5 else state.op.hours_weekday
+        for plan in state.plans:
+            if plan.active_from is None or midnight + DAY <= plan.active_from:
+                continue
+            if plan.active_until is not None and midnight >= plan.active_until:
+                continue
+            count = _poisson(rng, rate * plan.weight)
+            if not count:
+                continue
+            starts = sorted(h * 3600 + int(rng.random() * 3600) for h in rng.choices(HOURS, cum_weights=hours, k=count))
+            for offset in starts:
+                order, kw = self._session_draw(rng, plan, midnight + timedelta(seconds=offset))
+                if (
+                    order.started_at < self.window_start
+                    or order.started_at < plan.active_from
+                    or order.stopped_at > plan.cut
+                ):
+                    continue
+                self._session_place(plan, order)
+                yield order, plan, kw
+
     def _expected_sessions(self, days: list[date], growth: list[float]) -> float:
         """How many sessions a rate of one per gun and day gives over the history, to scale the
         rate to the scale's order count."""
@@ -637,30 +652,19 @@ class DemoBuilder:
     def _session_draw(self, rng: random.Random, plan: GunPlan, started: datetime) -> tuple[ChargingOrder, float]:
         """A finished session on a gun, starting no earlier than a short turnover after the gun's
         last session, and its average power in kW. Not yet placed on the gun's meter."""
-        state = plan.pile
-        op = state.station.op
         if plan.last_stop is not None:
             started = max(started, plan.last_stop + timedelta(seconds=rng.randint(120, 900)))
-        rated = float(state.model.rated_kw)
-        if state.dc:
-            minutes = rng.triangular(15, 60, 32)
-            kw = min(rated, rng.choice(op.spec.vehicle_dc_kw)) * rng.uniform(0.5, 0.8)
-        else:
-            minutes = rng.triangular(20, 180, 80)
-            kw = min(rated, rng.choice(op.spec.vehicle_ac_kw)) * rng.uniform(0.88, 0.97)
+        minutes = rng.triangular(15, 60, 32) if plan.pile.dc else rng.triangular(20, 180, 80)
+        kw = self._average_power(rng, plan.pile)
         seconds = int(minutes * 60)
         abnormal = rng.random() < ABNORMAL_SHARE
         reason = (ABNORMAL if abnormal else COMPLETED).draw(rng)
-        payment, id_tag = self._payment_draw(rng, op)
-        order = ChargingOrder(
-            station_id=state.station.station.pk,
-            pile_id=state.pile.pk,
-            gun_id=plan.gun.pk,
-            id_tag_id=id_tag,
+        order = self._order_new(
+            rng,
+            plan,
             started_at=started,
             stopped_at=started + timedelta(seconds=seconds),
             energy_kwh=Decimal(int(kw * seconds / 3.6)).scaleb(-3),
-            payment_method=payment,
             status=OrderStatus.ABNORMAL if abnormal else OrderStatus.COMPLETED,
             stop_reason=reason,
         )
@@ -681,6 +685,28 @@ class DemoBuilder:
             time_zone=state.station.station.time_zone,
         )
         order.electricity_fee, order.service_fee, order.amount = fee.electricity_fee, fee.service_fee, fee.amount
+
+    def _average_power(self, rng: random.Random, state: PileState) -> float:
+        """A session's average power in kW: what the pile and the car both manage, less the
+        taper of a DC session as the battery fills."""
+        rated = float(state.model.rated_kw)
+        spec = state.station.op.spec
+        if state.dc:
+            return min(rated, rng.choice(spec.vehicle_dc_kw)) * rng.uniform(0.5, 0.8)
+        return min(rated, rng.choice(spec.vehicle_ac_kw)) * rng.uniform(0.88, 0.97)
+
+    def _order_new(self, rng: random.Random, plan: GunPlan, **fields) -> ChargingOrder:
+        """An order on a gun, paid one of the operator's ways."""
+        state = plan.pile
+        payment, id_tag = self._payment_draw(rng, state.station.op)
+        return ChargingOrder(
+            station_id=state.station.station.pk,
+            pile_id=state.pile.pk,
+            gun_id=plan.gun.pk,
+            id_tag_id=id_tag,
+            payment_method=payment,
+            **fields,
+        )
 
     def _payment_draw(self, rng: random.Random, op: OperatorState) -> tuple[str, int | None]:
         payment = op.payments.draw(rng)
@@ -703,29 +729,20 @@ class DemoBuilder:
             ChargingOrder.objects.bulk_create(buffer, batch_size=BATCH)
             self.counts["orders"] += len(buffer)
             buffer.clear()
+            reset_queries()  # with DEBUG on, the query log would keep every batch's SQL
 
     def _live_session_create(self, rng: random.Random, plan: GunPlan) -> tuple[ChargingOrder, float, float]:
         """The session a Charging gun is in now: started `live_minutes` ago and not stopped. Its
         energy and fees so far come from its power samples. Returns the order, its average power
         and how many minutes the whole session will take."""
-        state = plan.pile
-        op = state.station.op
         started = self.now - timedelta(minutes=plan.live_minutes)
-        if state.dc:
-            planned = plan.live_minutes + rng.uniform(10, 40)
-            kw = min(float(state.model.rated_kw), rng.choice(op.spec.vehicle_dc_kw)) * rng.uniform(0.55, 0.8)
-        else:
-            planned = plan.live_minutes + rng.uniform(20, 90)
-            kw = min(float(state.model.rated_kw), rng.choice(op.spec.vehicle_ac_kw)) * rng.uniform(0.88, 0.97)
-        payment, id_tag = self._payment_draw(rng, op)
-        order = ChargingOrder(
-            station_id=state.station.station.pk,
-            pile_id=state.pile.pk,
-            gun_id=plan.gun.pk,
-            id_tag_id=id_tag,
+        planned = plan.live_minutes + (rng.uniform(10, 40) if plan.pile.dc else rng.uniform(20, 90))
+        kw = self._average_power(rng, plan.pile)
+        order = self._order_new(
+            rng,
+            plan,
             started_at=started.replace(microsecond=0),
             meter_start_wh=plan.meter_wh,
-            payment_method=payment,
             status=OrderStatus.CHARGING,
         )
         return order, kw, planned

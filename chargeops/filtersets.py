@@ -18,9 +18,10 @@ class BaseFilterSet(django_filters.FilterSet):
         user = getattr(self.request, "user", None)
         if user is not None:
             for filter_ in self.filters.values():
-                queryset = filter_.extra.get("queryset")
+                # ModelChoiceFilter keeps its choices on `.queryset` and builds the field from it.
+                queryset = getattr(filter_, "queryset", None)
                 if queryset is not None and hasattr(queryset, "for_user"):
-                    filter_.extra["queryset"] = queryset.for_user(user)
+                    filter_.queryset = queryset.for_user(user)
 
     def search(self, queryset, name, value):
         value = value.strip()
