@@ -27,7 +27,7 @@ from itertools import pairwise
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import reset_queries, transaction
-from django.db.models import F
+from django.db.models import Q
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -76,7 +76,7 @@ class Scale:
 
 SCALES = {
     "tiny": Scale(2, (3, 4), 60, 1_200, 8),
-    "small": Scale(6, (3, 4), 365, 65_000, 40),
+    "small": Scale(6, (3, 4), 365, 56_000, 40),
     "medium": Scale(12, (7, 9), 365, 300_000, 150),
     "large": Scale(18, (16, 20), 365, 1_150_000, 400),
 }
@@ -87,6 +87,21 @@ NORMAL, NEW, UNREGISTERED, OFFLINE, FAULTY, DISABLED = "normal", "new", "unregis
 
 def demo_loaded() -> bool:
     return Operator.objects.filter(name__in=[spec.name for spec in OPERATORS]).exists()
+
+
+def demo_logins() -> list["Login"]:
+    """The demo's logins as they are in the database, for `make demo` to print every time."""
+    names = [spec.name for spec in OPERATORS]
+    users = (
+        User.objects.filter(Q(operator__name__in=names) | Q(username="admin", operator=None))
+        .select_related("operator")
+        .prefetch_related("groups")
+        .order_by("operator__name", "username")
+    )
+    return [
+        Login(user.username, ", ".join(user.role_names), user.operator.name if user.operator else "—", DEMO_PASSWORD)
+        for user in users
+    ]
 
 
 def demo_load(*, scale: str, seed: int, progress: bool = False, now: datetime | None = None) -> "DemoResult":
@@ -591,10 +606,6 @@ class DemoBuilder:
                 buffer.append(order)
                 recent.append((order, plan, kw, planned_minutes))
         self._orders_flush(buffer)
-        # bulk_create stamped created_at with the time of the run (auto_now_add); an order is
-        # created when its session starts.
-        station_ids = [state.station.pk for state in self.stations]
-        ChargingOrder.objects.filter(station_id__in=station_ids).update(created_at=F("started_at"))
         self._power_samples_create(recent)
         self._gun_states_save(plans)
 
@@ -705,6 +716,7 @@ class DemoBuilder:
             gun_id=plan.gun.pk,
             id_tag_id=id_tag,
             payment_method=payment,
+            created_at=fields["started_at"],
             **fields,
         )
 
