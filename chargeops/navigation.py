@@ -25,13 +25,21 @@ MENU = [
 def menu_for(request) -> list[dict]:
     sections = []
     for title, entries in MENU:
-        items = []
-        for label, url_name, permission in entries:
-            if permission and not request.user.has_perm(permission):
-                continue
-            url = reverse(url_name)
-            active = request.path == url if url == "/" else request.path.startswith(url)
-            items.append({"label": label, "url": url, "active": active})
+        items = [
+            {"label": label, "url": reverse(url_name)}
+            for label, url_name, permission in entries
+            if not permission or request.user.has_perm(permission)
+        ]
         if items:
             sections.append({"title": title, "items": items})
+    # The entry whose URL is the longest prefix of the page is the active one (/stations/areas/
+    # is the areas entry, not the stations entry).
+    matches = [
+        item
+        for section in sections
+        for item in section["items"]
+        if request.path == item["url"] or (item["url"] != "/" and request.path.startswith(item["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     return sections

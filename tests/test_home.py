@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from piles.choices import GunStatus
 
-from .factories import AreaFactory, GunFactory, PileFactory, StationFactory
+from .factories import AreaFactory, GunFactory, PileFactory, StationFactory, UserFactory
 
 
 def test_home_counts_and_maps_only_the_users_network(client, operator, other_operator, admin_user):
@@ -21,3 +21,17 @@ def test_home_counts_and_maps_only_the_users_network(client, operator, other_ope
     assert (counts["total"], counts["online"], counts["unregistered"], counts["offline"]) == (2, 1, 1, 0)
     points = json.loads(response.content.decode().split('id="map-points" type="application/json">')[1].split("<")[0])
     assert [(p["name"], p["online"], p["unregistered"], p["live_kw"]) for p in points] == [("Hongqiao Hub", 1, 1, 61.5)]
+
+
+def test_menu_marks_only_the_closest_entry_active(client, admin_user):
+    client.force_login(admin_user)
+    menu = client.get("/stations/areas/").context["menu"]
+    active = [item["label"] for section in menu for item in section["items"] if item.get("active")]
+    assert [str(label) for label in active] == ["Operations areas"]
+
+
+def test_menu_shows_only_permitted_entries(client, operator):
+    client.force_login(UserFactory(operator=operator))
+    menu = client.get("/").context["menu"]
+    labels = [str(item["label"]) for section in menu for item in section["items"]]
+    assert labels == ["Dashboard"]
