@@ -5,24 +5,13 @@ from django.utils.translation import gettext as _
 from chargeops.forms import ScopedInlineFormSet, ScopedModelForm
 
 from .models import Gun, Pile
+from .services import PILE_FIELDS
 
 
 class PileForm(ScopedModelForm):
     class Meta:
         model = Pile
-        fields = [
-            "station",
-            "name",
-            "charge_point_id",
-            "manufacturer",
-            "model",
-            "serial_number",
-            "rated_power_kw",
-            "voltage_min",
-            "voltage_max",
-            "charging_method",
-            "usage_state",
-        ]
+        fields = PILE_FIELDS
         widgets = {
             "rated_power_kw": forms.NumberInput(attrs={"step": "0.1", "min": "0.1"}),
             "voltage_min": forms.NumberInput(attrs={"min": "0"}),

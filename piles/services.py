@@ -11,7 +11,8 @@ from stations.models import Station
 from .choices import UsageState
 from .models import Gun, Pile
 
-PILE_FIELDS = (
+# The fields of a pile that people set (forms, import); the rest is learnt from the pile.
+PILE_FIELDS = [
     "station",
     "name",
     "charge_point_id",
@@ -23,7 +24,7 @@ PILE_FIELDS = (
     "voltage_max",
     "charging_method",
     "usage_state",
-)
+]
 GUN_FIELDS = ("connector_id", "connector_type")
 
 
