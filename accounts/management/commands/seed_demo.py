@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from chargeops.demo import SCALES, DemoConflict, demo_load, demo_loaded, demo_logins
-from chargeops.demo_catalogue import OPERATORS
+from chargeops.demo.catalogue import OPERATORS
 
 
 class Command(BaseCommand):
