@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Development commands run with DEBUG on; production sets its own environment (see README).
+export DEBUG ?= true
 
 .PHONY: demo test lint venv
 

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -16,16 +17,22 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value):
-    """Keep numbers and dates typed; make text that would start a formula plain text."""
+def cell_value(value):
+    """Numbers and dates stay typed (times already in the row's local zone); anything else is
+    text without the control characters a spreadsheet file cannot hold."""
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return value
     if isinstance(value, datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def csv_safe(value):
+    """In CSV a cell is typed by its text: one that starts like a formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
 
 def table_rows(table):
@@ -33,14 +40,14 @@ def table_rows(table):
     columns = [column for column in table.columns if column.column.exclude_from_export is False]
     yield [str(column.header) for column in columns]
     for row in table.rows:
-        yield [neutralise(row.get_cell_value(column.name)) for column in columns]
+        yield [cell_value(row.get_cell_value(column.name)) for column in columns]
 
 
 def table_export_response(table, title, export_format: str) -> HttpResponse:
     filename = f"{slugify(str(title))}-{timezone.localdate():%Y%m%d}"
     if export_format == "csv":
         buffer = StringIO()
-        csv.writer(buffer).writerows(table_rows(table))
+        csv.writer(buffer).writerows([csv_safe(value) for value in row] for row in table_rows(table))
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
@@ -51,6 +58,10 @@ def table_export_response(table, title, export_format: str) -> HttpResponse:
     sheet.title = str(title)[:31]
     for row in table_rows(table):
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                # openpyxl stores text starting with "=" as a formula; text must stay text.
+                cell.data_type = "s"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"

@@ -28,12 +28,21 @@ class ScopedInlineFormSet(BaseInlineFormSet):
         self.user = user
         super().__init__(*args, **kwargs)
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Django's hidden id field accepts any row of the model; only the parent's own rows may
+        # be named, so a forged id of another pile's (or operator's) gun is an invalid choice.
+        form.fields[self._pk_field.name].queryset = self.get_queryset()
+
     def cleaned_rows(self) -> list[dict]:
+        """The submitted rows; `id` is the existing row being changed (never a forged one)."""
         rows = []
         for form in self.forms:
-            if not form.has_changed() and form.instance.pk is None:
+            existing = form.instance if form.instance.pk else None
+            if not form.has_changed() and existing is None:
                 continue
             row = dict(form.cleaned_data)
+            row["id"] = existing
             row["DELETE"] = bool(row.get("DELETE"))
             row.pop(self.fk.name, None)
             rows.append(row)

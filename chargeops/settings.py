@@ -1,9 +1,10 @@
 """ChargeOps settings, read from the environment.
 
-With no environment at all the platform runs on its embedded default: SQLite in WAL mode and
-Celery tasks executed eagerly in the web process, so `make demo` needs no servers.
-`DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis. Production (DEBUG off) refuses to
-start without a SECRET_KEY.
+The embedded default needs no servers: SQLite in WAL mode and Celery tasks executed eagerly in
+the calling process. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis. DEBUG is off
+unless the environment turns it on (`make demo` and `make test` do), and with DEBUG off the
+platform refuses to start without a SECRET_KEY, so a production deploy cannot run on the
+development key by forgetting a variable.
 """
 
 import os
@@ -22,12 +23,12 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (set DEBUG=true for development).")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]

@@ -1,8 +1,12 @@
 """Test override: fast password hashing, eager Celery, a throwaway SQLite file when no
 DATABASE_URL is set (PostgreSQL in CI)."""
 
-from .settings import *  # noqa: F403
-from .settings import DATABASES
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-key-not-secret")
+
+from .settings import *  # noqa: E402, F403
+from .settings import DATABASES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True

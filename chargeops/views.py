@@ -7,6 +7,7 @@ checks, paging, export and error handling live here once.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import EmptyPage
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -55,11 +56,7 @@ class ObjectViewMixin:
 
     def get_queryset(self):
         queryset = self.queryset if self.queryset is not None else self.model.objects.all()
-        queryset = queryset.all().for_user(self.request.user)
-        if not queryset.ordered:
-            # Aggregating querysets (counts per row) drop Meta.ordering; pages must stay stable.
-            queryset = queryset.order_by(*(self.model._meta.ordering or ["pk"]))
-        return queryset
+        return queryset.all().for_user(self.request.user)
 
     def get_scoped_object(self):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -94,16 +91,37 @@ class ObjectListView(ObjectViewMixin, SingleTableMixin, FilterView):
             return DEFAULT_PAGE_SIZE
         return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
-    def get_table_pagination(self, table):
-        return {"per_page": self.get_page_size()}
-
     def get_table_kwargs(self):
-        return {"request": self.request}
+        return {}
+
+    def get_table_data(self):
+        rows = super().get_table_data()
+        if not rows.ordered:
+            # Aggregating querysets (counts per row) drop Meta.ordering; pages must stay stable.
+            rows = rows.order_by(*(self.model._meta.ordering or ["pk"]))
+        return rows
+
+    def build_table(self, rows):
+        """The table of `rows`, sorted as the request asks. Not django-tables2's RequestConfig:
+        that would take `per_page` from the query string unchecked."""
+        table = self.get_table_class()(rows, **self.get_table_kwargs())
+        table.request = self.request
+        table.page_sizes = PAGE_SIZES
+        order_by = self.request.GET.getlist(table.prefixed_order_by_field)
+        if order_by:
+            table.order_by = order_by
+        return table
 
     def get_table(self, **kwargs):
-        table = super().get_table(**kwargs)
-        # The table template renders with only the table and request, so it carries its choices.
-        table.page_sizes = PAGE_SIZES
+        table = self.build_table(self.get_table_data())
+        try:
+            page = int(self.request.GET.get(table.prefixed_page_field, 1))
+        except ValueError:
+            page = 1
+        try:
+            table.paginate(page=max(page, 1), per_page=self.get_page_size())
+        except EmptyPage:
+            table.paginate(page=table.paginator.num_pages, per_page=self.get_page_size())
         return table
 
     def get(self, request, *args, **kwargs):
@@ -111,10 +129,10 @@ class ObjectListView(ObjectViewMixin, SingleTableMixin, FilterView):
         if not export_format:
             return super().get(request, *args, **kwargs)
         # The same rows the page shows, unpaged: invalid filters export nothing, as they list nothing.
-        filterset = self.get_filterset(self.get_filterset_class())
-        valid = not filterset.is_bound or filterset.is_valid()
-        rows = filterset.qs if valid else filterset.queryset.none()
-        table = self.get_table_class()(rows, request=request)
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        valid = not self.filterset.is_bound or self.filterset.is_valid()
+        self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
+        table = self.build_table(self.get_table_data())
         return table_export_response(table, self.model._meta.verbose_name_plural, export_format)
 
     def get_context_data(self, **kwargs):

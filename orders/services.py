@@ -44,15 +44,39 @@ def tariff_schedule(tariff: Tariff, on: date) -> list[TariffPeriod]:
 
 
 def _period_at(schedule: list[TariffPeriod], moment: time) -> tuple[TariffPeriod, time | None]:
-    """The period that covers a local time of day, and the start of the next one (None:
-    the period runs to midnight)."""
-    current = schedule[0]
-    following = None
+    """The period that covers a local time of day, and the start of the next one (None: it runs
+    to midnight). Before the first start of a schedule, the day's last period is still running."""
+    current, following = schedule[-1], schedule[0].starts_at
     for index, period in enumerate(schedule):
         if period.starts_at <= moment:
             current = period
             following = schedule[index + 1].starts_at if index + 1 < len(schedule) else None
     return current, following
+
+
+def _next_boundary(cursor: datetime, day: date, starts: time, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The first instant after `cursor` at which the wall clock of `zone` reads `starts` on
+    `day`. A wall time that occurs twice (clocks going back) has two candidates; one that never
+    occurs (clocks going forward) yields an instant after the jump, and the caller cuts the
+    segment at the jump itself (`_offset_change`)."""
+    wall = datetime.combine(day, starts)
+    candidates = sorted(wall.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1))
+    later = [candidate for candidate in candidates if candidate > cursor]
+    return later[0] if later else cursor + timedelta(hours=1)
+
+
+def _offset_change(start: datetime, end: datetime, zone: zoneinfo.ZoneInfo) -> datetime | None:
+    """The instant in (start, end] where the zone's UTC offset changes, to the second, or None."""
+    if start.astimezone(zone).utcoffset() == end.astimezone(zone).utcoffset():
+        return None
+    low, high = start, end  # offset at low is the old one, at high the new one
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).utcoffset() == start.astimezone(zone).utcoffset():
+            low = middle
+        else:
+            high = middle
+    return high.replace(microsecond=0)
 
 
 def order_fee_compute(
@@ -63,8 +87,9 @@ def order_fee_compute(
     The schedule in force on the local start date prices the whole session. Energy is spread
     over the session in proportion to time (the piles report energy, not when each kWh flowed),
     so each period is charged for its share of the elapsed seconds. Boundaries are local times
-    of the station's zone, so days with a DST change are priced by real elapsed time. Fees are
-    rounded half-up to the cent once, at the end.
+    of the station's zone, so days with a DST change are priced by real elapsed time, each
+    moment at the price of its wall-clock time. Fees are rounded half-up to the cent once, at
+    the end.
     """
     if tariff is None or energy_kwh <= 0:
         return ZERO_FEE
@@ -90,10 +115,9 @@ def order_fee_compute(
         local = cursor.astimezone(zone)
         period, next_start = _period_at(schedule, local.time())
         boundary_day = local.date() if next_start is not None else local.date() + timedelta(days=1)
-        boundary_local = datetime.combine(boundary_day, next_start or time(0), tzinfo=zone)
-        boundary = min(boundary_local.astimezone(UTC), stopped_at)
-        if boundary <= cursor:  # a DST gap can put a local boundary before the cursor
-            boundary = min(cursor + timedelta(hours=1), stopped_at)
+        boundary = min(_next_boundary(cursor, boundary_day, next_start or time(0), zone), stopped_at)
+        # Where clocks change inside the segment, the wall time (and so the period) jumps there.
+        boundary = _offset_change(cursor, boundary, zone) or boundary
         seconds_by_period[period.pk] += Decimal((boundary - cursor).total_seconds())
         cursor = boundary
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from .choices import ChargingMethod, ConnectorType, GunStatus, IdTagStatus, Onli
 # OCPP 1.6 identifies a charge point by a CiString of at most 48 characters that also forms the
 # last segment of its WebSocket URL, so only URL-safe characters are allowed.
 validate_charge_point_id = RegexValidator(
-    r"^[A-Za-z0-9._:\-]{1,48}$",
+    r"^[A-Za-z0-9._:\-]{1,48}\Z",
     _("Use 1–48 letters, digits, dots, colons, underscores or hyphens."),
 )
 
@@ -53,12 +54,9 @@ class Pile(ScopedModel):
         "stations.Station", verbose_name=_("station"), on_delete=models.PROTECT, related_name="piles"
     )
     name = models.CharField(_("pile name"), max_length=100)
+    # Unique regardless of case (a constraint below): OCPP identities are case-insensitive.
     charge_point_id = models.CharField(
-        _("charge point id"),
-        max_length=48,
-        unique=True,
-        validators=[validate_charge_point_id],
-        error_messages={"unique": _("A pile with this charge point id already exists.")},
+        _("charge point id"), max_length=48, db_index=True, validators=[validate_charge_point_id]
     )
     manufacturer = models.CharField(_("manufacturer"), max_length=100)
     model = models.CharField(_("model"), max_length=100)
@@ -86,6 +84,11 @@ class Pile(ScopedModel):
         ordering = ["station__name", "name"]
         verbose_name = _("charging pile")
         constraints = [
+            models.UniqueConstraint(
+                Lower("charge_point_id"),
+                name="pile_charge_point_id_unique",
+                violation_error_message=_("A pile with this charge point id already exists."),
+            ),
             models.UniqueConstraint(
                 fields=["station", "name"],
                 name="pile_name_unique_per_station",
@@ -124,6 +127,10 @@ class Pile(ScopedModel):
     def online_status(self, value):
         # Set by the `with_online_status()` annotation.
         self.__dict__["online_status"] = value
+
+    @property
+    def is_enabled(self) -> bool:
+        return self.usage_state == UsageState.ENABLED
 
     def get_online_status_display(self) -> str:
         return OnlineStatus(self.online_status).label

@@ -25,7 +25,9 @@ PILE_FIELDS = [
     "charging_method",
     "usage_state",
 ]
-GUN_FIELDS = ("connector_id", "connector_type")
+GUN_FIELDS = ["connector_id", "connector_type"]
+# Above any real gun number: where a renumbered gun waits while others move.
+TEMPORARY_GUN_NUMBER = 30000
 
 
 def _check_gun_numbers(rows: list[dict]) -> None:
@@ -42,27 +44,37 @@ def _check_gun_numbers(rows: list[dict]) -> None:
 
 def _guns_apply(pile: Pile, rows: list[dict]) -> None:
     """Create, change and remove a pile's guns from form rows (`id` = existing gun or None,
-    `DELETE` = remove it). Removals go first so a number can move from one gun to another."""
+    `DELETE` = remove it). Removals go first, and renumbered guns pass through free numbers, so
+    that guns can swap numbers without tripping the one-number-per-pile constraint."""
     _check_gun_numbers(rows)
+    for row in rows:
+        gun = row.get("id")
+        if gun is not None and gun.pile_id != pile.pk:
+            raise ValidationError({"guns": _("A gun of another pile cannot be changed here.")})
     for row in rows:
         gun = row.get("id")
         if gun is not None and row.get("DELETE"):
             if gun.orders.exists():
-                raise ValidationError(
-                    {
-                        "guns": _("Gun %(number)s has charging orders and cannot be removed.")
-                        % {"number": gun.connector_id}
-                    }
-                )
+                message = _("Gun %(number)s has charging orders and cannot be removed.")
+                raise ValidationError({"guns": message % {"number": gun.connector_id}})
             gun.delete()
-    for row in rows:
-        if row.get("DELETE"):
-            continue
+    kept = [row for row in rows if not row.get("DELETE")]
+    # Compared with the database: a form may already have set the new number on the instance.
+    stored = dict(pile.guns.values_list("pk", "connector_id")) if pile.pk else {}
+    renumbered = [row["id"] for row in kept if row.get("id") and stored.get(row["id"].pk) != row["connector_id"]]
+    for offset, gun in enumerate(renumbered, start=1):
+        gun.connector_id = TEMPORARY_GUN_NUMBER + offset
+        gun.save(update_fields=["connector_id"])
+    for row in kept:
         gun = row.get("id") or Gun(pile=pile)
         for field in GUN_FIELDS:
             setattr(gun, field, row[field])
         gun.full_clean()
-        gun.save()
+        if gun.pk:
+            # Only the fields people set: status and live power belong to the pile's own reports.
+            gun.save(update_fields=GUN_FIELDS)
+        else:
+            gun.save()
 
 
 @transaction.atomic
@@ -87,7 +99,7 @@ def pile_update(*, user: User | None, pile: Pile, guns: list[dict] | None = None
     if pile.station.area.operator_id != operator_id:
         raise ValidationError({"station": _("A pile can only move to a station of its own operator.")})
     pile.full_clean()
-    pile.save()
+    pile.save(update_fields=PILE_FIELDS)
     if guns is not None:
         _guns_apply(pile, guns)
     return pile
@@ -100,6 +112,12 @@ def pile_delete(*, user: User | None, pile: Pile) -> None:
         raise ValidationError(
             _("Pile “%(pile)s” cannot be deleted: it has %(count)d charging order(s). Disable it instead.")
             % {"pile": pile, "count": orders}
+        )
+    work_orders = pile.work_orders.count()
+    if work_orders:
+        raise ValidationError(
+            _("Pile “%(pile)s” cannot be deleted: it has %(count)d work order(s). Disable it instead.")
+            % {"pile": pile, "count": work_orders}
         )
     pile.delete()
 

@@ -79,5 +79,5 @@ class GunDetailView(ObjectDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["recent_orders"] = ChargingOrder.objects.filter(gun=self.object)[:10]
+        context["recent_orders"] = ChargingOrder.objects.filter(gun=self.object).select_related("gun")[:10]
         return context

@@ -1,38 +1,67 @@
-"""Every operator-owned model reads through for_user(): its path to the operator is valid, a
-platform admin sees every operator, an operator's user sees only their own, and a user without
-an operator sees nothing."""
+"""Every operator-owned model reads through for_user(): with a full network of rows for two
+operators, each user sees exactly their own operator's rows of every model, a platform admin
+sees all, and a user without an operator sees none."""
+
+from datetime import date
 
 import pytest
 from django.apps import apps
 
+from analytics.models import PileDaily, StationDaily, StationFaultDaily
 from chargeops.models import ScopedModel
 
-from .factories import UserFactory
+from .factories import (
+    AlarmFactory,
+    ChargingOrderFactory,
+    IdTagFactory,
+    PowerSampleFactory,
+    TariffPeriodFactory,
+    UserFactory,
+    WorkOrderEventFactory,
+)
 
 SCOPED_MODELS = [model for model in apps.get_models() if issubclass(model, ScopedModel)]
 
 
+def network(operator):
+    """One row of every scoped model, all belonging to `operator`."""
+    order = ChargingOrderFactory(gun__pile__station__area__operator=operator)
+    pile, station = order.pile, order.station
+    station.tariff = TariffPeriodFactory(tariff__operator=operator).tariff
+    station.save()
+    PowerSampleFactory(gun=order.gun, order=order)
+    IdTagFactory(operator=operator)
+    alarm = AlarmFactory(pile=pile, gun=order.gun)
+    WorkOrderEventFactory(work_order__pile=pile, work_order__source_alarm=alarm)
+    StationDaily.objects.create(station=station, date=date(2025, 1, 1))
+    PileDaily.objects.create(pile=pile, date=date(2025, 1, 1))
+    StationFaultDaily.objects.create(station=station, date=date(2025, 1, 1), cause="other", faults=1)
+
+
 def test_every_domain_model_is_scoped():
     names = {model._meta.label for model in SCOPED_MODELS}
-    for label in [
-        "stations.Area",
-        "stations.Station",
-        "piles.Pile",
-        "piles.Gun",
-        "orders.ChargingOrder",
-        "maintenance.Alarm",
-        "maintenance.WorkOrder",
-        "analytics.StationDaily",
-    ]:
-        assert label in names
+    expected = {
+        "accounts.Operator", "stations.Area", "stations.Station", "piles.Pile", "piles.Gun", "piles.IdTag",
+        "orders.Tariff", "orders.TariffPeriod", "orders.ChargingOrder", "orders.PowerSample", "maintenance.Alarm",
+        "maintenance.WorkOrder", "maintenance.WorkOrderEvent", "analytics.StationDaily", "analytics.PileDaily",
+        "analytics.StationFaultDaily",
+    }  # fmt: skip
+    assert expected <= names
 
 
 @pytest.mark.parametrize("model", SCOPED_MODELS, ids=lambda m: m._meta.label)
-def test_for_user_follows_the_operator_path(model, operator, other_operator, admin_user, platform_admin):
+def test_each_user_sees_exactly_their_operators_rows(model, operator, other_operator, admin_user, platform_admin):
+    network(operator)
+    network(other_operator)
+    other_user = UserFactory(operator=other_operator)
     nobody = UserFactory(operator=None)
-    field_path = model.operator_path
-    assert str(model.objects.for_user(admin_user).query)  # the path resolves to a real join
-    assert list(model.objects.for_user(nobody)) == []
-    assert model.objects.for_user(platform_admin).count() == model.objects.count()
-    own = model.objects.for_user(admin_user)
-    assert not own.filter(**{field_path: other_operator.pk}).exists()
+    path = model.operator_path
+
+    own = set(model.objects.for_user(admin_user).values_list("pk", flat=True))
+    theirs = set(model.objects.for_user(other_user).values_list("pk", flat=True))
+    assert own, f"no {model._meta.label} row was made for the operator"
+    assert own == set(model.objects.filter(**{path: operator.pk}).values_list("pk", flat=True))
+    assert theirs == set(model.objects.filter(**{path: other_operator.pk}).values_list("pk", flat=True))
+    assert not own & theirs
+    assert model.objects.for_user(platform_admin).count() == model.objects.count() == len(own | theirs)
+    assert not model.objects.for_user(nobody).exists()

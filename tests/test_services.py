@@ -118,6 +118,7 @@ def test_pile_create_with_guns(admin_user):
         ({"rated_power_kw": Decimal("-1")}, GUNS, "greater than zero"),
         ({"voltage_min": 800}, GUNS, "minimum voltage"),
         ({"charge_point_id": "has space"}, GUNS, "letters, digits"),
+        ({"charge_point_id": "CP1\n"}, GUNS, "letters, digits"),
         ({}, [], "at least one gun"),
         ({}, GUNS * 2, "used twice"),
         ({}, [{"id": None, "connector_id": 0, "connector_type": "gbt_dc"}], "start at 1"),

@@ -154,3 +154,58 @@ def test_negative_price_is_refused(tariff):
             periods=[{"starts_at": time(0), "electricity_price": Decimal("-1"), "service_fee": Decimal("0")}],
         )
     assert not tariff.periods.filter(effective_from=date(2025, 9, 1)).exists()
+
+
+def two_period_tariff(operator, second_start, first_price="1", second_price="10"):
+    tariff = tariff_create(user=None, operator=operator, name=f"Two periods {second_start}")
+    tariff_schedule_set(
+        user=None,
+        tariff=tariff,
+        effective_from=date(2025, 1, 1),
+        periods=[
+            {"starts_at": time(0), "electricity_price": Decimal(first_price), "service_fee": Decimal("0")},
+            {"starts_at": second_start, "electricity_price": Decimal(second_price), "service_fee": Decimal("0")},
+        ],
+    )
+    return tariff
+
+
+def test_boundary_in_the_repeated_hour_when_clocks_go_back(operator):
+    # 2 November 2025, Los Angeles: 01:00–02:00 happens twice. A session in the second pass,
+    # 01:15–02:15 PST, is 15 minutes before the 01:30 boundary and 45 after; 60 kWh.
+    tariff = two_period_tariff(operator, time(1, 30))
+    utc = ZoneInfo("UTC")
+    start, stop = datetime(2025, 11, 2, 9, 15, tzinfo=utc), datetime(2025, 11, 2, 10, 15, tzinfo=utc)
+    assert fee(tariff, start, stop, "60", zone="America/Los_Angeles").electricity_fee == Decimal("465.00")
+
+
+def test_wall_clock_falling_back_returns_to_the_earlier_period(operator):
+    # 01:15 PDT → 01:45 PST (08:15–09:45 UTC), 1 kWh a minute: 01:15–01:30 PDT at 1,
+    # 01:30–02:00 PDT at 10, then clocks fall back to 01:00 PST: 01:00–01:30 PST at 1 and
+    # 01:30–01:45 PST at 10. 15 + 30 × 10 + 30 + 15 × 10 = 495.
+    tariff = two_period_tariff(operator, time(1, 30))
+    utc = ZoneInfo("UTC")
+    start, stop = datetime(2025, 11, 2, 8, 15, tzinfo=utc), datetime(2025, 11, 2, 9, 45, tzinfo=utc)
+    assert fee(tariff, start, stop, "90", zone="America/Los_Angeles").electricity_fee == Decimal("495.00")
+
+
+def test_boundary_inside_the_skipped_hour_starts_at_the_jump(operator):
+    # 9 March 2025, Los Angeles: 02:00–03:00 does not exist. A period "from 02:30" begins when
+    # the clock jumps to 03:00 PDT (10:00 UTC). 01:00 PST–04:00 PDT is two real hours, 120 kWh:
+    # one hour at 1, one hour at 10.
+    tariff = two_period_tariff(operator, time(2, 30))
+    start = datetime(2025, 3, 9, 1, tzinfo=LOS_ANGELES)
+    stop = datetime(2025, 3, 9, 4, tzinfo=LOS_ANGELES)
+    assert fee(tariff, start, stop, "120", zone="America/Los_Angeles").electricity_fee == Decimal("660.00")
+
+
+def test_schedule_starting_after_midnight_wraps_from_the_previous_day(operator):
+    # A schedule made elsewhere (the admin) without a 00:00 period: before 08:00 the previous
+    # day's last period (from 20:00, at 10) still runs. 07:00–09:00, 2 kWh: 1 × 10 + 1 × 1.
+    tariff = tariff_create(user=None, operator=operator, name="No midnight")
+    for starts, price in [(time(8), "1"), (time(20), "10")]:
+        tariff.periods.create(
+            effective_from=date(2025, 1, 1), starts_at=starts, electricity_price=Decimal(price), service_fee=0
+        )
+    result = fee(tariff, datetime(2025, 3, 3, 7, tzinfo=SHANGHAI), datetime(2025, 3, 3, 9, tzinfo=SHANGHAI), "2")
+    assert result.electricity_fee == Decimal("11.00")

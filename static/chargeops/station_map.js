@@ -26,7 +26,12 @@
     if (!marker) {
       marker = L.marker(point, { draggable: picker }).addTo(map);
       if (picker) marker.on("dragend", function () { write(marker.getLatLng()); });
-      if (el.dataset.name) marker.bindPopup(el.dataset.name);
+      if (el.dataset.name) {
+        // As text: Leaflet would parse a string popup as HTML.
+        var label = document.createElement("strong");
+        label.textContent = el.dataset.name;
+        marker.bindPopup(label);
+      }
     } else {
       marker.setLatLng(point);
     }

@@ -102,3 +102,24 @@ def test_operator_admin_manages_stations_and_piles(page, screenshot):
     pile.refresh_from_db()
     assert pile.usage_state == UsageState.DISABLED
     screenshot("09-pile-disabled")
+
+
+def test_a_hostile_station_name_is_shown_as_text(page, live_server):
+    operator = OperatorFactory(name="Sunrise Charging")
+    UserFactory(username="lisa", operator=operator, role=Role.ANALYST)
+    hostile = '<img src=x onerror="window.pwned=1">'
+    station = StationFactory(area=AreaFactory(operator=operator), name=hostile)
+
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "lisa")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"/stations/{station.pk}/")
+    page.locator(".leaflet-marker-icon").click()
+    expect(page.locator(".leaflet-popup-content")).to_have_text(hostile)
+    page.goto("/")
+    page.locator(".leaflet-marker-icon").click()
+    expect(page.locator(".leaflet-popup-content")).to_contain_text(hostile)
+    page.goto("/stations/")
+    expect(page.locator("table.data-table tbody")).to_contain_text(hostile)
+    assert page.evaluate("window.pwned") is None
