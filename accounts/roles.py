@@ -55,10 +55,13 @@ def role_groups_sync(apps) -> None:
     """Create the role groups and give each exactly its permissions."""
     from django.contrib.auth.management import create_permissions
 
+    # Permissions are normally made after migrating; a migration needs them now. Migration
+    # states have no models module, which create_permissions requires, so lend one briefly.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

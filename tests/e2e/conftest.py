@@ -22,6 +22,17 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
+@pytest.fixture(autouse=True)
+def role_groups(transactional_db):
+    """Browser tests run in transactions that are flushed, not rolled back, and a flush also
+    empties the role groups the migrations made; each test gets them back."""
+    from django.apps import apps
+
+    from accounts.roles import role_groups_sync
+
+    role_groups_sync(apps)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

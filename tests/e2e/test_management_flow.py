@@ -13,8 +13,7 @@ from stations.models import Station
 
 from ..factories import PASSWORD, AreaFactory, OperatorFactory, PileFactory, StationFactory, UserFactory
 
-# serialized_rollback restores the role groups (migration data) that a transactional test flushes.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_operator_admin_manages_stations_and_piles(page, screenshot):
