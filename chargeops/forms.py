@@ -2,6 +2,10 @@
 
 from django import forms
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from .views import model_permission, model_url
 
 
 def scope_choice_fields(fields, user) -> None:
@@ -9,6 +13,14 @@ def scope_choice_fields(fields, user) -> None:
         queryset = getattr(field, "queryset", None)
         if queryset is not None and hasattr(queryset, "for_user"):
             field.queryset = queryset.for_user(user)
+            if field.required and not field.queryset.exists():
+                # A new operator's first station needs an area first: say so where it is asked.
+                model = field.queryset.model
+                add_url = model_url(model, "add")
+                text = _("There is no %(model)s yet.") % {"model": model._meta.verbose_name}
+                if add_url and user.has_perm(model_permission(model, "add")):
+                    text = format_html('{} <a href="{}">{}</a>', text, add_url, _("Add one first."))
+                field.help_text = text
 
 
 class ScopedModelForm(forms.ModelForm):

@@ -111,3 +111,10 @@ def test_moving_stations_between_areas(client, operator, other_operator, admin_u
     client.post(f"/stations/areas/{target.pk}/move-stations/", {"stations": [station.pk]})
     station.refresh_from_db()
     assert station.area == target
+
+
+def test_station_form_without_areas_says_to_add_one_first(client, admin_user):
+    client.force_login(admin_user)
+    content = client.get("/stations/add/").content.decode()
+    assert "There is no operations area yet." in content
+    assert 'href="/stations/areas/add/"' in content
