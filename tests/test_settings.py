@@ -1,0 +1,51 @@
+"""Settings read from the environment: the embedded default works with nothing set, and a
+production start without a secret key fails loudly."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def django_setup(env: dict) -> subprocess.CompletedProcess:
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'])"
+    )
+    clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean | {"DJANGO_SETTINGS_MODULE": "chargeops.settings"} | env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_without_a_secret_key_refuses_to_start():
+    result = django_setup({})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_embedded_default_needs_nothing_but_debug_or_a_key():
+    assert django_setup({"DEBUG": "true"}).stdout.strip() == "django.db.backends.sqlite3"
+    assert django_setup({"SECRET_KEY": "x" * 50}).stdout.strip() == "django.db.backends.sqlite3"
+    result = django_setup({"DEBUG": "true", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/chargeops"})
+    assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+@pytest.mark.django_db
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
+    if connection.vendor != "sqlite":
+        pytest.skip("the embedded default is SQLite; this run uses another database")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] == 20000
