@@ -1,6 +1,5 @@
 from django.views.generic import TemplateView
 
-from stations.models import Station
 from stations.selectors import pile_status_counts, station_map_points
 
 
@@ -13,7 +12,7 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["station_count"] = Station.objects.for_user(user).count()
-        context["pile_counts"] = pile_status_counts(user)
         context["map_points"] = station_map_points(user)
+        context["station_count"] = len(context["map_points"])
+        context["pile_counts"] = pile_status_counts(user)
         return context

@@ -67,12 +67,13 @@ def _next_boundary(cursor: datetime, day: date, starts: time, zone: zoneinfo.Zon
 
 def _offset_change(start: datetime, end: datetime, zone: zoneinfo.ZoneInfo) -> datetime | None:
     """The instant in (start, end] where the zone's UTC offset changes, to the second, or None."""
-    if start.astimezone(zone).utcoffset() == end.astimezone(zone).utcoffset():
+    before = start.astimezone(zone).utcoffset()
+    if end.astimezone(zone).utcoffset() == before:
         return None
     low, high = start, end  # offset at low is the old one, at high the new one
     while high - low > timedelta(seconds=1):
         middle = low + (high - low) / 2
-        if middle.astimezone(zone).utcoffset() == start.astimezone(zone).utcoffset():
+        if middle.astimezone(zone).utcoffset() == before:
             low = middle
         else:
             high = middle

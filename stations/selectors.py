@@ -22,17 +22,17 @@ def stations_with_pile_counts(user):
     return Station.objects.for_user(user).select_related("area", "created_by").annotate(pile_count=Count("piles"))
 
 
+def _status_counts() -> dict:
+    """Aggregates counting piles in total and per online status (of `with_online_status()`)."""
+    return {
+        "total": Count("pk"),
+        **{status.value: Count("pk", filter=Q(online_status=status.value)) for status in OnlineStatus},
+    }
+
+
 def pile_status_counts(user, **filters) -> dict[str, int]:
     """How many of the user's piles are in each online status, plus `total`."""
-    counts = (
-        Pile.objects.for_user(user)
-        .filter(**filters)
-        .with_online_status()
-        .aggregate(
-            total=Count("pk"),
-            **{status.value: Count("pk", filter=Q(online_status=status.value)) for status in OnlineStatus},
-        )
-    )
+    counts = Pile.objects.for_user(user).filter(**filters).with_online_status().aggregate(**_status_counts())
     return counts
 
 
@@ -44,10 +44,7 @@ def station_map_points(user) -> list[dict]:
         for row in Pile.objects.for_user(user)
         .with_online_status()
         .values("station")
-        .annotate(
-            total=Count("pk"),
-            **{status.value: Count("pk", filter=Q(online_status=status.value)) for status in OnlineStatus},
-        )
+        .annotate(**_status_counts())
         .order_by()
     }
     power = dict(
