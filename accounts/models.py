@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,20 @@ class Operator(ScopedModel):
     name = models.CharField(_("name"), max_length=100, unique=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency, default=Currency.USD)
     time_zone = models.CharField(_("default time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
+    # Operational parameters the OCPP gateway and the periodic tasks read on every use, so a
+    # change takes effect without a restart.
+    heartbeat_interval = models.PositiveIntegerField(
+        _("heartbeat interval (s)"),
+        default=300,
+        validators=[MinValueValidator(10), MaxValueValidator(86400)],
+        help_text=_("Piles send a heartbeat this often; two intervals of silence mark a pile offline."),
+    )
+    abnormal_order_hours = models.PositiveIntegerField(
+        _("abnormal order timeout (h)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text=_("A charging order with no message from its pile for this long is closed as abnormal."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

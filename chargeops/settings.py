@@ -150,6 +150,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 
 # Piles are shown offline when they have not been heard from for this long.
 PILE_OFFLINE_AFTER_SECONDS = int(os.environ.get("PILE_OFFLINE_AFTER_SECONDS", "900"))
+# Behind a reverse proxy (which ends TLS for OCPP security profile 2) the pile's address is the
+# first X-Forwarded-For entry; trust it only when the proxy sets it.
+OCPP_TRUST_FORWARDED_FOR = os.environ.get("OCPP_TRUST_FORWARDED_FOR", "").lower() in ("1", "true", "yes")
 
 LOGGING = {
     "version": 1,

@@ -94,11 +94,16 @@ class ChargingOrder(ScopedModel):
         blank=True,
         related_name="orders",
     )
+    # The tag as the pile sent it, also when it is not one of the operator's tags.
+    id_tag_text = models.CharField(_("id tag sent"), max_length=20, blank=True)
     transaction_id = models.BigIntegerField(_("OCPP transaction id"), unique=True, null=True, blank=True)
     started_at = models.DateTimeField(_("start"))
     stopped_at = models.DateTimeField(_("end"), null=True, blank=True)
     meter_start_wh = models.BigIntegerField(_("meter start (Wh)"), default=0)
     meter_stop_wh = models.BigIntegerField(_("meter stop (Wh)"), null=True, blank=True)
+    # The latest meter reading while charging: an order closed as abnormal keeps this energy.
+    meter_last_wh = models.BigIntegerField(_("last meter reading (Wh)"), null=True, blank=True)
+    meter_last_at = models.DateTimeField(_("last meter reading"), null=True, blank=True)
     energy_kwh = models.DecimalField(_("energy (kWh)"), max_digits=12, decimal_places=3, default=Decimal("0"))
     electricity_fee = models.DecimalField(_("electricity fee"), default=Decimal("0"), **MONEY)
     service_fee = models.DecimalField(_("service fee"), default=Decimal("0"), **MONEY)

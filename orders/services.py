@@ -8,12 +8,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Operator, User
+from piles.choices import IdTagStatus
+from piles.models import Gun, IdTag, Pile
 
-from .models import Tariff, TariffPeriod
+from .choices import OrderStatus, PaymentMethod, StopReason
+from .models import ChargingOrder, PowerSample, Tariff, TariffPeriod
 
 CENT = Decimal("0.01")
 
@@ -167,3 +172,215 @@ def tariff_schedule_set(
 def order_number_new(started_at: datetime) -> str:
     """A readable, unique order number: the start time in UTC and a random suffix."""
     return f"CO{started_at.astimezone(UTC):%Y%m%d%H%M%S}{secrets.randbelow(10**6):06d}"
+
+
+# Charging sessions as piles report them over OCPP.
+
+
+def transaction_id_next() -> int:
+    """The next OCPP transaction id: a PostgreSQL sequence, or on SQLite (which lets one writer
+    in at a time) one more than the highest id, read inside the caller's write transaction."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval('ocpp_transaction_id_seq')")
+        else:
+            cursor.execute("SELECT COALESCE(MAX(transaction_id), 0) + 1 FROM orders_chargingorder")
+        return cursor.fetchone()[0]
+
+
+def transaction_ids_resync() -> None:
+    """Move the sequence past ids written directly (the demo data sets its own)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval('ocpp_transaction_id_seq', "
+                "COALESCE((SELECT MAX(transaction_id) FROM orders_chargingorder), 0) + 1, false)"
+            )
+
+
+@dataclass(frozen=True)
+class IdTagInfo:
+    status: str
+    expires_at: datetime | None = None
+    id_tag: IdTag | None = None
+
+
+def id_tag_authorize(*, pile: Pile, id_tag: str, at: datetime | None = None) -> IdTagInfo:
+    """What the pile is to do with an id tag: Accepted only for a tag of the pile's own operator
+    that is accepted and not expired, and only on a pile in use; unknown tags are Invalid."""
+    at = at or timezone.now()
+    tag = IdTag.objects.filter(operator_id=pile.station.area.operator_id, id_tag=id_tag).first()
+    if tag is None:
+        return IdTagInfo(IdTagStatus.INVALID)
+    if tag.status != IdTagStatus.ACCEPTED:
+        return IdTagInfo(tag.status, tag.expires_at, tag)
+    if tag.expires_at is not None and tag.expires_at <= at:
+        return IdTagInfo(IdTagStatus.EXPIRED, tag.expires_at, tag)
+    if not pile.is_enabled:
+        return IdTagInfo(IdTagStatus.BLOCKED, tag.expires_at, tag)
+    return IdTagInfo(IdTagStatus.ACCEPTED, tag.expires_at, tag)
+
+
+def _pile_gun(pile: Pile, connector_id: int) -> Gun:
+    gun = pile.guns.filter(connector_id=connector_id).first()
+    if gun is None:
+        raise ValidationError(_("Pile %(pile)s has no gun %(number)s.") % {"pile": pile, "number": connector_id})
+    return gun
+
+
+@transaction.atomic
+def order_start(
+    *, pile: Pile, connector_id: int, id_tag: str, meter_start_wh: int, at: datetime
+) -> tuple[ChargingOrder, IdTagInfo]:
+    """Open the order of a StartTransaction. Piles resend a StartTransaction whose answer they
+    lost; the same pile, gun, tag, meter reading and time give back the order already made.
+    A refused tag still gets an order (OCPP has the pile stop such a session at once)."""
+    if meter_start_wh < 0:
+        raise ValidationError(_("The meter start cannot be negative."))
+    gun = _pile_gun(pile, connector_id)
+    info = id_tag_authorize(pile=pile, id_tag=id_tag, at=at)
+    Pile.objects.select_for_update().filter(pk=pile.pk).first()
+    existing = ChargingOrder.objects.filter(
+        pile=pile, gun=gun, id_tag=info.id_tag, id_tag_text=id_tag, meter_start_wh=meter_start_wh, started_at=at
+    ).first()
+    if existing is not None:
+        return existing, info
+    order = ChargingOrder(
+        station=pile.station,
+        pile=pile,
+        gun=gun,
+        id_tag=info.id_tag,
+        id_tag_text=id_tag,
+        transaction_id=transaction_id_next(),
+        started_at=at,
+        meter_start_wh=meter_start_wh,
+        meter_last_wh=meter_start_wh,
+        meter_last_at=at,
+        payment_method=PaymentMethod.RFID_CARD,
+    )
+    order.number = order_number_new(at)
+    order.full_clean()
+    order.save()
+    return order, info
+
+
+def _pile_order(pile: Pile, transaction_id: int) -> ChargingOrder:
+    order = ChargingOrder.objects.select_for_update().filter(transaction_id=transaction_id).first()
+    if order is None:
+        raise ValidationError(_("Transaction %(id)s is not known.") % {"id": transaction_id})
+    if order.pile_id != pile.pk:
+        raise ValidationError(_("Transaction %(id)s belongs to another pile.") % {"id": transaction_id})
+    return order
+
+
+@dataclass(frozen=True)
+class MeterSample:
+    """One sampled moment of a MeterValues message; None where the pile did not send it."""
+
+    at: datetime
+    energy_wh: int | None = None
+    power_kw: Decimal | None = None
+    soc_percent: int | None = None
+
+
+@transaction.atomic
+def order_meter_values(
+    *, pile: Pile, connector_id: int, samples: list[MeterSample], transaction_id: int | None = None
+) -> None:
+    """Record MeterValues: power samples for the live charts, the gun's live power, and the
+    order's latest energy reading."""
+    for sample in samples:
+        if sample.energy_wh is not None and sample.energy_wh < 0:
+            raise ValidationError(_("A meter reading cannot be negative."))
+        if sample.power_kw is not None and sample.power_kw < 0:
+            raise ValidationError(_("Power cannot be negative."))
+    if connector_id == 0:
+        return  # readings of the whole pile: no gun to show them on
+    gun = _pile_gun(pile, connector_id)
+    order = _pile_order(pile, transaction_id) if transaction_id is not None else None
+    if order is not None and order.gun_id != gun.pk:
+        raise ValidationError(_("Transaction %(id)s runs on another gun.") % {"id": transaction_id})
+    PowerSample.objects.bulk_create(
+        PowerSample(gun=gun, order=order, sampled_at=s.at, power_kw=s.power_kw, soc_percent=s.soc_percent)
+        for s in samples
+        if s.power_kw is not None
+    )
+    latest = max(samples, key=lambda s: s.at, default=None)
+    if latest is not None and latest.power_kw is not None:
+        Gun.objects.filter(pk=gun.pk).update(live_power_kw=latest.power_kw)
+    readings = [s for s in samples if s.energy_wh is not None]
+    if order is not None and order.status == OrderStatus.CHARGING and readings:
+        reading = max(readings, key=lambda s: s.at)
+        if reading.energy_wh < order.meter_start_wh:
+            raise ValidationError(_("A meter reading cannot be below the meter start."))
+        if order.meter_last_at is None or reading.at >= order.meter_last_at:
+            order.meter_last_wh, order.meter_last_at = reading.energy_wh, reading.at
+            order.energy_kwh = _kwh(reading.energy_wh - order.meter_start_wh)
+            order.save(update_fields=["meter_last_wh", "meter_last_at", "energy_kwh"])
+
+
+def _kwh(wh: int) -> Decimal:
+    return (Decimal(wh) / 1000).quantize(Decimal("0.001"))
+
+
+def _order_close(order: ChargingOrder, *, meter_stop_wh: int, at: datetime, status: str, reason: str) -> None:
+    order.stopped_at = max(at, order.started_at)
+    order.meter_stop_wh = meter_stop_wh
+    order.meter_last_wh = meter_stop_wh
+    order.energy_kwh = _kwh(meter_stop_wh - order.meter_start_wh)
+    station = order.station
+    fee = order_fee_compute(
+        tariff=station.tariff,
+        started_at=order.started_at,
+        stopped_at=order.stopped_at,
+        energy_kwh=order.energy_kwh,
+        time_zone=station.time_zone,
+    )
+    order.electricity_fee, order.service_fee, order.amount = fee.electricity_fee, fee.service_fee, fee.amount
+    order.status, order.stop_reason = status, reason
+    order.full_clean()
+    order.save()
+    Gun.objects.filter(pk=order.gun_id).update(live_power_kw=Decimal("0"))
+
+
+@transaction.atomic
+def order_stop(*, pile: Pile, transaction_id: int, meter_stop_wh: int, at: datetime, reason: str = "") -> ChargingOrder:
+    """Close the order of a StopTransaction: energy from the meter, fee from the station's tariff.
+    A resent stop with the same reading and time is answered again without changing anything."""
+    order = _pile_order(pile, transaction_id)
+    if order.status != OrderStatus.CHARGING:
+        if order.meter_stop_wh == meter_stop_wh and order.stopped_at == max(at, order.started_at):
+            return order
+        raise ValidationError(_("Transaction %(id)s is already stopped.") % {"id": transaction_id})
+    if meter_stop_wh < order.meter_start_wh:
+        raise ValidationError(_("The meter stop cannot be below the meter start."))
+    if at < order.started_at:
+        raise ValidationError(_("A transaction cannot stop before it started."))
+    _order_close(order, meter_stop_wh=meter_stop_wh, at=at, status=OrderStatus.COMPLETED, reason=reason or "Local")
+    return order
+
+
+def orders_close_abnormal(*, now: datetime | None = None) -> int:
+    """Close as abnormal the orders whose pile has said nothing about them for the operator's
+    abnormal-order timeout, with the energy of their last meter reading. Returns how many."""
+    now = now or timezone.now()
+    closed = 0
+    for hours in Operator.objects.values_list("abnormal_order_hours", flat=True).distinct():
+        cutoff = now - timedelta(hours=hours)
+        stale = ChargingOrder.objects.filter(
+            status=OrderStatus.CHARGING, station__area__operator__abnormal_order_hours=hours
+        ).filter(Q(meter_last_at__lt=cutoff) | Q(meter_last_at__isnull=True, started_at__lt=cutoff))
+        for pk in stale.values_list("pk", flat=True):
+            with transaction.atomic():
+                order = ChargingOrder.objects.select_for_update().select_related("station__tariff").get(pk=pk)
+                if order.status != OrderStatus.CHARGING:
+                    continue
+                _order_close(
+                    order,
+                    meter_stop_wh=order.meter_last_wh if order.meter_last_wh is not None else order.meter_start_wh,
+                    at=order.meter_last_at or order.started_at,
+                    status=OrderStatus.ABNORMAL,
+                    reason=StopReason.OTHER,
+                )
+                closed += 1
+    return closed

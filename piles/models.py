@@ -72,6 +72,12 @@ class Pile(ScopedModel):
     charging_method = models.CharField(_("charging method"), max_length=2, choices=ChargingMethod)
     usage_state = models.CharField(_("usage state"), max_length=10, choices=UsageState, default=UsageState.ENABLED)
     firmware_version = models.CharField(_("firmware version"), max_length=50, blank=True)
+    # What the pile says of itself in BootNotification, beside what people entered.
+    reported_vendor = models.CharField(_("reported vendor"), max_length=50, blank=True, editable=False)
+    reported_model = models.CharField(_("reported model"), max_length=50, blank=True, editable=False)
+    booted_at = models.DateTimeField(_("last boot"), null=True, blank=True, editable=False)
+    firmware_status = models.CharField(_("firmware update status"), max_length=20, blank=True, editable=False)
+    diagnostics_status = models.CharField(_("diagnostics upload status"), max_length=20, blank=True, editable=False)
     ocpp_key_hash = models.CharField(_("OCPP key hash"), max_length=128, blank=True, editable=False)
     registered_at = models.DateTimeField(_("registered"), null=True, blank=True, editable=False)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
@@ -172,6 +178,29 @@ class Gun(ScopedModel):
 
     def get_absolute_url(self):
         return reverse("piles:gun_detail", args=[self.pk])
+
+
+class StatusChange(ScopedModel):
+    """One change of a pile's connection (gun empty: online/offline) or of a gun's OCPP status,
+    kept with its time so that downtime per pile and gun per day can be computed."""
+
+    operator_path = "pile__station__area__operator"
+
+    pile = models.ForeignKey(Pile, verbose_name=_("pile"), on_delete=models.CASCADE, related_name="status_changes")
+    gun = models.ForeignKey(
+        Gun, verbose_name=_("gun"), on_delete=models.CASCADE, null=True, blank=True, related_name="status_changes"
+    )
+    status = models.CharField(_("status"), max_length=16)
+    error_code = models.CharField(_("error code"), max_length=50, blank=True)
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        ordering = ["pile", "at", "pk"]
+        verbose_name = _("status change")
+        indexes = [models.Index(fields=["pile", "at"], name="status_change_pile_time_idx")]
+
+    def __str__(self):
+        return f"{self.gun or self.pile} {self.status} {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class IdTag(ScopedModel):

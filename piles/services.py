@@ -1,15 +1,22 @@
 """Writes of piles and their guns. The web forms, the Excel import, the OCPP gateway and the
 demo data all call these functions."""
 
+from datetime import datetime, timedelta
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Operator, User
+from maintenance.choices import ErrorCode
+from maintenance.services import alarm_raise, alarms_clear
 from stations.models import Station
 
-from .choices import UsageState
-from .models import Gun, Pile
+from .choices import GunStatus, OnlineStatus, UsageState
+from .models import Gun, Pile, StatusChange
 
 # The fields of a pile that people set (forms, import); the rest is learnt from the pile.
 PILE_FIELDS = [
@@ -127,3 +134,120 @@ def pile_set_usage(*, user: User | None, pile: Pile, usage_state: str) -> Pile:
     pile.usage_state = UsageState(usage_state)
     pile.save(update_fields=["usage_state"])
     return pile
+
+
+# What a pile reports about itself over OCPP.
+
+
+def _status_change_record(*, pile: Pile, gun: Gun | None, status: str, at: datetime, error_code: str = "") -> None:
+    StatusChange.objects.create(pile=pile, gun=gun, status=status, error_code=error_code, at=at)
+
+
+@transaction.atomic
+def pile_boot(
+    *, pile: Pile, vendor: str, model: str, at: datetime, serial_number: str = "", firmware_version: str = ""
+) -> int:
+    """Record a BootNotification: what the pile says it is, and that it is registered now.
+    Returns the heartbeat interval the pile is to use."""
+    pile.reported_vendor = vendor[:50]
+    pile.reported_model = model[:50]
+    if serial_number:
+        pile.serial_number = serial_number[:64]
+    if firmware_version:
+        pile.firmware_version = firmware_version[:50]
+    pile.booted_at = at
+    pile.registered_at = pile.registered_at or at
+    pile.last_seen_at = at
+    fields = ["reported_vendor", "reported_model", "serial_number", "firmware_version", "booted_at", "registered_at"]
+    pile.save(update_fields=[*fields, "last_seen_at"])
+    return pile.station.area.operator.heartbeat_interval
+
+
+@transaction.atomic
+def pile_connection_set(*, pile: Pile, connected: bool, at: datetime) -> None:
+    """A pile's WebSocket opened or closed (or it fell silent): online or offline from `at`."""
+    changed = Pile.objects.filter(pk=pile.pk, connected=not connected).update(
+        connected=connected, **({"last_seen_at": at} if connected else {})
+    )
+    pile.connected = connected
+    if changed:
+        status = OnlineStatus.ONLINE if connected else OnlineStatus.OFFLINE
+        _status_change_record(pile=pile, gun=None, status=status, at=at)
+
+
+def piles_seen(*, pile_ids: list[int], at: datetime) -> None:
+    """Piles sent messages up to `at`. The gateway gathers the piles it heard from and writes
+    them every few seconds in one statement, not one UPDATE per message."""
+    Pile.objects.filter(pk__in=pile_ids).filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=at)).update(
+        last_seen_at=at
+    )
+
+
+@transaction.atomic
+def pile_transfer_status_set(*, pile: Pile, firmware_status: str | None = None, diagnostics_status: str | None = None):
+    """Record a FirmwareStatusNotification or DiagnosticsStatusNotification."""
+    fields = {"firmware_status": firmware_status, "diagnostics_status": diagnostics_status}
+    fields = {name: value[:20] for name, value in fields.items() if value is not None}
+    Pile.objects.filter(pk=pile.pk).update(**fields)
+
+
+@transaction.atomic
+def gun_status_report(
+    *,
+    pile: Pile,
+    connector_id: int,
+    status: str,
+    error_code: str,
+    at: datetime,
+    info: str = "",
+    vendor_error_code: str = "",
+) -> None:
+    """Record a StatusNotification. Connector 0 is the pile as a whole. A Faulted status or an
+    error code other than NoError raises an alarm; the gun's alarms clear when it recovers. A
+    report older than the gun's current status (sent late, after a reconnect) goes into the
+    history without overwriting the newer status."""
+    status = GunStatus(status)
+    gun = None
+    if connector_id:
+        gun = pile.guns.select_for_update().filter(connector_id=connector_id).first()
+        if gun is None:
+            raise ValidationError(_("Pile %(pile)s has no gun %(number)s.") % {"pile": pile, "number": connector_id})
+    code = "" if error_code == ErrorCode.NO_ERROR else error_code
+    faulty = status == GunStatus.FAULTED or bool(code)
+    if gun is not None and (gun.status_changed_at is None or gun.status_changed_at <= at):
+        if (gun.status, gun.error_code) != (status, code):
+            _status_change_record(pile=pile, gun=gun, status=status, error_code=code, at=at)
+        gun.status, gun.error_code, gun.status_changed_at = status, code, at
+        if status not in (GunStatus.CHARGING, GunStatus.SUSPENDED_EV, GunStatus.SUSPENDED_EVSE):
+            gun.live_power_kw = Decimal("0")
+        gun.save(update_fields=["status", "error_code", "status_changed_at", "live_power_kw"])
+    elif gun is None:
+        _status_change_record(pile=pile, gun=None, status=status, error_code=code, at=at)
+    if faulty:
+        alarm_raise(
+            pile=pile,
+            gun=gun,
+            error_code=code or ErrorCode.OTHER_ERROR,
+            at=at,
+            info=info or _("The pile reported %(status)s.") % {"status": status.label},
+            vendor_error_code=vendor_error_code,
+        )
+    else:
+        alarms_clear(pile=pile, gun=gun, at=at)
+
+
+def piles_mark_silent_offline(*, now: datetime | None = None) -> int:
+    """Mark offline every connected pile that has been silent for two of its operator's
+    heartbeat intervals. Returns how many piles went offline."""
+    now = now or timezone.now()
+    count = 0
+    for interval in Operator.objects.values_list("heartbeat_interval", flat=True).distinct():
+        silent = Pile.objects.filter(
+            connected=True,
+            station__area__operator__heartbeat_interval=interval,
+            last_seen_at__lt=now - timedelta(seconds=2 * interval),
+        )
+        for pile in silent:
+            pile_connection_set(pile=pile, connected=False, at=pile.last_seen_at + timedelta(seconds=2 * interval))
+            count += 1
+    return count

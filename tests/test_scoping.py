@@ -9,6 +9,10 @@ from django.apps import apps
 
 from analytics.models import PileDaily, StationDaily, StationFaultDaily
 from chargeops.models import ScopedModel
+from gateway.choices import CommandAction, SecurityEventKind
+from gateway.models import Command
+from gateway.services import security_event_record
+from piles.models import StatusChange
 
 from .factories import (
     AlarmFactory,
@@ -36,6 +40,9 @@ def network(operator):
     StationDaily.objects.create(station=station, date=date(2025, 1, 1))
     PileDaily.objects.create(pile=pile, date=date(2025, 1, 1))
     StationFaultDaily.objects.create(station=station, date=date(2025, 1, 1), cause="other", faults=1)
+    StatusChange.objects.create(pile=pile, gun=order.gun, status="Available", at=order.started_at)
+    Command.objects.create(pile=pile, action=CommandAction.RESET, payload={"type": "Soft"})
+    security_event_record(kind=SecurityEventKind.WRONG_KEY, charge_point_id=pile.charge_point_id)
 
 
 def test_every_domain_model_is_scoped():
@@ -44,7 +51,7 @@ def test_every_domain_model_is_scoped():
         "accounts.Operator", "stations.Area", "stations.Station", "piles.Pile", "piles.Gun", "piles.IdTag",
         "orders.Tariff", "orders.TariffPeriod", "orders.ChargingOrder", "orders.PowerSample", "maintenance.Alarm",
         "maintenance.WorkOrder", "maintenance.WorkOrderEvent", "analytics.StationDaily", "analytics.PileDaily",
-        "analytics.StationFaultDaily",
+        "analytics.StationFaultDaily", "piles.StatusChange", "gateway.Command", "gateway.SecurityEvent",
     }  # fmt: skip
     assert expected <= names
 

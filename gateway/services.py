@@ -1,0 +1,147 @@
+"""Writes of the OCPP gateway's own records: pile keys, security events and the command outbox."""
+
+import contextlib
+import hashlib
+import hmac
+import secrets
+
+import redis
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from piles.models import Pile
+
+from .choices import CommandAction, CommandStatus, SecurityEventKind
+from .models import Command, SecurityEvent
+
+# OCPP 1.6 security profiles 1 and 2: the AuthorizationKey is the HTTP Basic password.
+KEY_MIN_BYTES = 16
+KEY_MAX_BYTES = 64
+
+
+def key_hash(key: str) -> str:
+    """A salted SHA-256 of a pile key. Pile keys are long random secrets, so a slow password
+    hash adds no protection against guessing, while it would cost a third of a second of CPU
+    per connection, and a whole network reconnects at once after a gateway restart."""
+    salt = secrets.token_hex(8)
+    digest = hashlib.sha256(f"{salt}${key}".encode()).hexdigest()
+    return f"sha256${salt}${digest}"
+
+
+def key_matches(key: str, stored: str) -> bool:
+    try:
+        algorithm, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if algorithm != "sha256":
+        return False
+    return hmac.compare_digest(hashlib.sha256(f"{salt}${key}".encode()).hexdigest(), digest)
+
+
+def _key_validate(key: str) -> None:
+    size = len(key.encode())
+    if not KEY_MIN_BYTES <= size <= KEY_MAX_BYTES or not key.isprintable() or not key.isascii():
+        raise ValidationError(
+            _("A pile key is %(min)d to %(max)d printable ASCII characters.")
+            % {"min": KEY_MIN_BYTES, "max": KEY_MAX_BYTES}
+        )
+
+
+@transaction.atomic
+def pile_key_set(*, user: User | None, pile: Pile, key: str | None = None) -> str:
+    """Set a pile's AuthorizationKey (a new random one when `key` is None) and return it. Only
+    its hash is stored; the key is shown once."""
+    key = key if key is not None else secrets.token_hex(20)
+    _key_validate(key)
+    pile.ocpp_key_hash = key_hash(key)
+    pile.save(update_fields=["ocpp_key_hash"])
+    security_event_record(
+        kind=SecurityEventKind.KEY_CHANGED,
+        charge_point_id=pile.charge_point_id,
+        pile=pile,
+        detail=_("Set by %(user)s") % {"user": user} if user else _("Set from the command line"),
+    )
+    return key
+
+
+def pile_authenticate(charge_point_id: str, key: str | None) -> tuple[Pile | None, str | None]:
+    """The pile a connection may speak for, or None and the security event kind of the refusal.
+    A pile with no key set yet cannot connect: every pile authenticates."""
+    pile = Pile.objects.select_related("station__area__operator").filter(charge_point_id__iexact=charge_point_id)
+    pile = pile.first()
+    if pile is None:
+        return None, SecurityEventKind.UNKNOWN_PILE
+    if key is None:
+        return None, SecurityEventKind.NO_CREDENTIALS
+    if not pile.ocpp_key_hash or not key_matches(key, pile.ocpp_key_hash):
+        return None, SecurityEventKind.WRONG_KEY
+    return pile, None
+
+
+def security_event_record(
+    *, kind: str, charge_point_id: str, pile: Pile | None = None, remote_address: str = "", detail: str = ""
+) -> SecurityEvent:
+    if pile is None:
+        pile = Pile.objects.select_related("station__area").filter(charge_point_id__iexact=charge_point_id).first()
+    return SecurityEvent.objects.create(
+        operator_id=pile.station.area.operator_id if pile else None,
+        pile=pile,
+        charge_point_id=charge_point_id[:100],
+        kind=SecurityEventKind(kind),
+        remote_address=remote_address[:64],
+        detail=str(detail)[:255],
+    )
+
+
+# The command outbox.
+
+COMMANDS_CHANNEL = "chargeops:commands"
+
+
+def _commands_wake(command: Command) -> None:
+    """Tell the gateways that a command waits. Without Redis (or when it is down) they find it
+    by polling a few seconds later."""
+    if not settings.REDIS_URL:
+        return
+    with contextlib.suppress(redis.RedisError):
+        redis.Redis.from_url(settings.REDIS_URL).publish(COMMANDS_CHANNEL, command.pk)
+
+
+@transaction.atomic
+def command_create(*, user: User | None, pile: Pile, action: str, payload: dict) -> Command:
+    """Queue an OCPP call to a pile. A pile that is not connected cannot take it: the command
+    is recorded as failed with that reason, so the page says why nothing happened."""
+    command = Command(pile=pile, action=CommandAction(action), payload=payload, created_by=user)
+    if not Pile.objects.filter(pk=pile.pk, connected=True).exists():
+        command.status = CommandStatus.FAILED
+        command.error = _("The pile is offline.")
+        command.answered_at = timezone.now()
+    command.save()
+    if command.status == CommandStatus.PENDING:
+        transaction.on_commit(lambda: _commands_wake(command))
+    return command
+
+
+def commands_claim(pile_ids: list[int]) -> list[Command]:
+    """The pending commands for these piles, marked sent, oldest first."""
+    with transaction.atomic():
+        commands = list(
+            Command.objects.select_for_update(skip_locked=True)
+            .filter(pile_id__in=pile_ids, status=CommandStatus.PENDING)
+            .select_related("pile")
+            .order_by("created_at", "pk")
+        )
+        now = timezone.now()
+        Command.objects.filter(pk__in=[c.pk for c in commands]).update(status=CommandStatus.SENT, sent_at=now)
+    return commands
+
+
+@transaction.atomic
+def command_answer_record(*, command: Command, status: str, response: dict | None = None, error: str = "") -> None:
+    Command.objects.filter(pk=command.pk).update(
+        status=CommandStatus(status), response=response, error=error[:255], answered_at=timezone.now()
+    )
