@@ -12,6 +12,7 @@ DOMAIN_MODELS = [
     "piles.pile",
     "piles.gun",
     "piles.idtag",
+    "piles.statuschange",
     "orders.tariff",
     "orders.tariffperiod",
     "orders.chargingorder",
@@ -23,6 +24,9 @@ DOMAIN_MODELS = [
     "analytics.piledaily",
     "analytics.stationfaultdaily",
 ]
+# Remote operations on piles: sent by admins and technicians, read by everyone who sees piles.
+COMMANDS = ["gateway.command"]
+SECURITY_EVENTS = ["gateway.securityevent"]
 
 
 def _perms(models, actions):
@@ -31,14 +35,17 @@ def _perms(models, actions):
 
 ROLE_PERMISSIONS = {
     Role.OPERATOR_ADMIN: _perms(DOMAIN_MODELS, ["view", "add", "change", "delete"])
-    + _perms(["accounts.user"], ["view", "add", "change"]),
-    Role.ANALYST: _perms(DOMAIN_MODELS, ["view"]),
+    + _perms(["accounts.user"], ["view", "add", "change"])
+    + _perms(COMMANDS, ["view", "add"])
+    + _perms(SECURITY_EVENTS, ["view"]),
+    Role.ANALYST: _perms(DOMAIN_MODELS + COMMANDS, ["view"]),
     Role.TECHNICIAN: _perms(
         [
             "stations.area",
             "stations.station",
             "piles.pile",
             "piles.gun",
+            "piles.statuschange",
             "orders.chargingorder",
             "maintenance.alarm",
             "maintenance.workorder",
@@ -47,7 +54,8 @@ ROLE_PERMISSIONS = {
         ["view"],
     )
     + _perms(["maintenance.alarm", "maintenance.workorder"], ["change"])
-    + _perms(["maintenance.workorder"], ["add"]),
+    + _perms(["maintenance.workorder"], ["add"])
+    + _perms(COMMANDS, ["view", "add"]),
 }
 
 
@@ -70,5 +78,18 @@ def role_groups_sync(apps) -> None:
         perms = []
         for name in names:
             app_label, codename = name.split(".")
-            perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            # An early migration runs before later apps' models exist; a later one syncs again.
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is None and _model_exists(apps, app_label, codename.split("_", 1)[1]):
+                raise LookupError(f"Permission {name} is missing.")
+            if perm is not None:
+                perms.append(perm)
         group.permissions.set(perms)
+
+
+def _model_exists(apps, app_label: str, model_name: str) -> bool:
+    try:
+        apps.get_model(app_label, model_name)
+    except LookupError:
+        return False
+    return True

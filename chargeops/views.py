@@ -45,12 +45,15 @@ class ObjectViewMixin:
     model = None
     queryset = None
     action = "view"
+    # The permission to ask for instead of the model's `<action>_<model>` one, for views that act
+    # on one model by making another (a pile's page sends a command).
+    permission: str | None = None
 
     def get_action(self) -> str:
         return self.action
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(model_permission(self.model, self.get_action())):
+        if not request.user.has_perm(self.permission or model_permission(self.model, self.get_action())):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -301,22 +304,44 @@ class ObjectDeleteView(ObjectViewMixin, TemplateView):
 
 
 class ObjectActionView(ObjectViewMixin, TemplateView):
-    """A POST-only action on one object (enable, disable, move): calls `service` and goes back."""
+    """A POST-only action on one object (enable, disable, move, send a command): calls `service`
+    and goes back. With a `form_class`, the posted form is validated first and its
+    `service_kwargs()` join the call."""
 
     http_method_names = ["post"]
     action = "change"
     service = None
     service_kwargs: dict = {}
     success_message = ""
+    form_class = None
+
+    def form_kwargs(self, obj) -> dict:
+        return {}
+
+    def result_message(self, obj, result) -> tuple[int, str]:
+        """The message level and text once the service ran."""
+        return messages.SUCCESS, self.success_message % {"obj": obj}
 
     def post(self, request, *args, **kwargs):
         obj = self.get_scoped_object()
+        kwargs = dict(self.service_kwargs)
+        form = self.form_class(request.POST, **self.form_kwargs(obj)) if self.form_class else None
+        if form is not None and not form.is_valid():
+            errors = [str(error) for field_errors in form.errors.values() for error in field_errors]
+            messages.error(request, " ".join(errors))
+            return self.redirect_back(obj)
+        if form is not None:
+            kwargs.update(form.service_kwargs())
         try:
-            self.service(user=request.user, **{self.model._meta.model_name: obj}, **self.service_kwargs)
+            result = self.service(user=request.user, **{self.model._meta.model_name: obj}, **kwargs)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, self.success_message % {"obj": obj})
+            messages.add_message(request, *self.result_message(obj, result))
+        return self.redirect_back(obj)
+
+    def redirect_back(self, obj):
+        request = self.request
         next_url = request.POST.get("next", "")
         if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
             return HttpResponseRedirect(next_url)

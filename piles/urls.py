@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:pk>/delete/", views.PileDeleteView.as_view(), name="pile_delete"),
     path("<int:pk>/enable/", views.PileEnableView.as_view(), name="pile_enable"),
     path("<int:pk>/disable/", views.PileDisableView.as_view(), name="pile_disable"),
+    path("<int:pk>/command/", views.PileCommandView.as_view(), name="pile_command"),
     path("guns/<int:pk>/", views.GunDetailView.as_view(), name="gun_detail"),
 ]

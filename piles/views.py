@@ -1,6 +1,10 @@
+from django.contrib import messages
 from django.utils.translation import gettext_lazy as _
 
 from chargeops.views import ObjectActionView, ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
+from gateway.choices import CommandAction, CommandStatus
+from gateway.forms import CommandForm, command_forms
+from gateway.services import command_create
 from orders.models import ChargingOrder
 
 from . import services
@@ -39,7 +43,38 @@ class PileDetailView(ObjectDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["recent_orders"] = ChargingOrder.objects.filter(pile=self.object).select_related("gun")[:10]
+        context["commands"] = self.object.commands.select_related("created_by")[:10]
+        context["commands_waiting"] = any(
+            c.status in (CommandStatus.PENDING, CommandStatus.SENT) for c in context["commands"]
+        )
+        if self.request.user.has_perm("gateway.add_command"):
+            context["command_forms"] = command_forms(self.object)
+        context["status_changes"] = self.object.status_changes.select_related("gun").order_by("-at", "-pk")[:10]
         return context
+
+
+class PileCommandView(ObjectActionView):
+    """Queue a remote operation (OCPP call) for the pile; its answer shows on the pile's page."""
+
+    model = Pile
+    permission = "gateway.add_command"
+    form_class = CommandForm
+    service = staticmethod(command_create)
+
+    def form_kwargs(self, obj):
+        action = self.request.POST.get("action", "")
+        return {"pile": obj, "action": action if action in CommandAction.values else CommandAction.RESET}
+
+    def result_message(self, obj, result):
+        if result.status == CommandStatus.FAILED:
+            return messages.ERROR, _("%(command)s was not sent: %(reason)s") % {
+                "command": result.get_action_display(),
+                "reason": result.error,
+            }
+        return messages.SUCCESS, _("%(command)s sent to “%(pile)s”; its answer appears under Remote operations.") % {
+            "command": result.get_action_display(),
+            "pile": obj,
+        }
 
 
 class PileEditView(ObjectEditView):

@@ -3,6 +3,7 @@ import pytest
 from accounts.choices import Role
 
 from .factories import OperatorFactory, UserFactory
+from .ocpp_support import ocpp_gateway  # noqa: F401  (a fixture for the gateway tests)
 
 
 @pytest.fixture

@@ -4,15 +4,17 @@
 import asyncio
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from time import monotonic, sleep
 
 import pytest
+from django.db import connections
 from websockets.asyncio.client import connect
 
 from gateway.server import Gateway
 from gateway.services import pile_key_set
-from gateway.simulator import SimulatedPile, basic_auth, pile_connect
+from gateway.simulator import basic_auth, pile_connect
 from piles.choices import ConnectorType
 
 from .factories import GunFactory, PileFactory, StationFactory, TariffPeriodFactory
@@ -62,10 +64,10 @@ def ocpp_gateway(transactional_db):
     running.stop()
 
 
-def ocpp_pile(station=None, guns=2, key=KEY, **fields):
+def ocpp_pile(station=None, guns=2, key=KEY, operator=None, **fields):
     """A pile with guns and a known key, under a station with a tariff of 0.30 + 0.10 per kWh."""
     if station is None:
-        station = StationFactory()
+        station = StationFactory(**({"area__operator": operator} if operator else {}))
         period = TariffPeriodFactory(tariff__operator=station.area.operator)
         station.tariff = period.tariff
         station.save()
@@ -94,9 +96,24 @@ async def raw_call(connection, frame) -> list:
     return json.loads(await connection.recv())
 
 
-async def db(function, *args):
-    """Read the database from a test's async scenario (the ORM is synchronous)."""
-    return await asyncio.to_thread(function, *args)
+def run_async(coroutine, timeout=120):
+    """Run a test's async scenario to the end in a thread of its own: the browser tests' sync
+    Playwright keeps an event loop in the main thread, where asyncio.run() is refused."""
+    with ThreadPoolExecutor(1) as executor:
+        return executor.submit(asyncio.run, coroutine).result(timeout)
+
+
+async def db(function, *args, **kwargs):
+    """Use the database from a test's async scenario (the ORM is synchronous) in a worker thread,
+    closing that thread's connection so that none outlives the test database."""
+
+    def closing():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return await asyncio.to_thread(closing)
 
 
 def wait_until(check, timeout=10.0, interval=0.05):
@@ -107,6 +124,3 @@ def wait_until(check, timeout=10.0, interval=0.05):
             return True
         sleep(interval)
     return check()
-
-
-__all__ = ["SimulatedPile", "ocpp_gateway"]

@@ -19,7 +19,7 @@ from piles.choices import GunStatus, IdTagStatus, OnlineStatus
 from piles.models import Pile, StatusChange
 
 from .factories import IdTagFactory
-from .ocpp_support import KEY, db, ocpp_gateway, ocpp_pile, raw_connection, simulated, wait_until  # noqa: F401
+from .ocpp_support import KEY, db, ocpp_pile, raw_connection, run_async, simulated, wait_until
 
 
 def iso(moment: datetime) -> str:
@@ -54,7 +54,7 @@ def test_boot_registers_the_pile_and_returns_the_operators_heartbeat_interval(oc
         online = (await db(lambda: Pile.objects.get(pk=pile.pk))).connected
         return response, online
 
-    response, online_during = asyncio.run(session(ocpp_gateway.url, pile, scenario))
+    response, online_during = run_async(session(ocpp_gateway.url, pile, scenario))
 
     assert response.status == "Accepted"
     assert response.interval == 120
@@ -85,7 +85,7 @@ def test_an_unknown_pile_or_a_wrong_key_is_refused_with_401_and_recorded(ocpp_ga
             await raw_connection(ocpp_gateway.url, charge_point_id, key)
         return refused.value.response.status_code
 
-    assert asyncio.run(attempt()) == 401
+    assert run_async(attempt()) == 401
     event = SecurityEvent.objects.exclude(kind=SecurityEventKind.KEY_CHANGED).get()
     assert event.kind == kind
     assert event.remote_address == "127.0.0.1"
@@ -107,7 +107,7 @@ def test_a_connection_without_credentials_or_subprotocol_is_refused(ocpp_gateway
             statuses.append(refused.value.response.status_code)
         return statuses
 
-    assert asyncio.run(attempts()) == [401, 400]
+    assert run_async(attempts()) == [401, 400]
     assert not Pile.objects.get(pk=pile.pk).connected
 
 
@@ -124,7 +124,7 @@ def test_repeated_failures_from_one_address_are_slowed_down(ocpp_gateway):
             durations.append(loop.time() - started)
         return durations
 
-    durations = asyncio.run(attempts())
+    durations = run_async(attempts())
     # The first refusal is immediate; the fourth waits 0.25 × 2³ = 1 s before the 401.
     assert durations[3] >= 0.95
     assert durations[3] > durations[0] + 0.5
@@ -144,7 +144,7 @@ def test_a_second_connection_with_the_same_id_replaces_the_first(ocpp_gateway):
             reader.cancel()
         return first_connection.close_code, response
 
-    close_code, response = asyncio.run(scenario())
+    close_code, response = run_async(scenario())
     assert close_code == 1000
     assert response.current_time
     assert SecurityEvent.objects.filter(pile=pile, kind=SecurityEventKind.CONNECTION_REPLACED).count() == 1
@@ -166,7 +166,7 @@ def test_a_fault_raises_one_alarm_counts_repeats_and_clears_on_recovery(ocpp_gat
         await report(client, "Available")
         return faulted, alarm
 
-    faulted, alarm = asyncio.run(session(ocpp_gateway.url, pile, scenario))
+    faulted, alarm = run_async(session(ocpp_gateway.url, pile, scenario))
 
     assert faulted == OnlineStatus.FAULT
     assert (alarm.gun_id, alarm.cause, alarm.repeat_count) == (gun.pk, FaultCause.GROUND_FAULT, 2)
@@ -194,7 +194,7 @@ def test_authorize_accepts_only_the_operators_valid_tags(ocpp_gateway):
             answers[tag] = (await client.call(call.Authorize(id_tag=tag))).id_tag_info["status"]
         return answers
 
-    assert asyncio.run(session(ocpp_gateway.url, pile, scenario)) == {
+    assert run_async(session(ocpp_gateway.url, pile, scenario)) == {
         "GOOD": "Accepted",
         "BLOCKED": "Blocked",
         "OLD": "Expired",
@@ -237,7 +237,7 @@ def test_a_transaction_becomes_a_priced_order_with_power_samples(ocpp_gateway):
         )
         return started, live_power, stopped
 
-    started, live_power, stopped = asyncio.run(session(ocpp_gateway.url, pile, scenario))
+    started, live_power, stopped = run_async(session(ocpp_gateway.url, pile, scenario))
 
     assert started.id_tag_info["status"] == "Accepted"
     assert live_power == Decimal("48.50")
@@ -267,7 +267,7 @@ def test_transaction_ids_come_from_the_database_and_a_resent_start_gets_the_same
         other = await client.call(call.StartTransaction(connector_id=2, id_tag="ANY", meter_start=700, timestamp=at))
         return first, again, other
 
-    first, again, other = asyncio.run(session(ocpp_gateway.url, pile, scenario))
+    first, again, other = run_async(session(ocpp_gateway.url, pile, scenario))
 
     assert first.transaction_id == again.transaction_id
     assert other.transaction_id > first.transaction_id
@@ -289,7 +289,7 @@ def test_a_transaction_buffered_offline_lands_on_the_day_it_happened(ocpp_gatewa
             )
         )
 
-    asyncio.run(session(ocpp_gateway.url, pile, scenario))
+    run_async(session(ocpp_gateway.url, pile, scenario))
 
     order = ChargingOrder.objects.get()
     assert order.started_at == start

@@ -1,7 +1,6 @@
 """Bad frames and hostile piles: each gets the right CALLERROR or is disconnected, nothing wrong
 is stored, and the gateway keeps serving the other piles."""
 
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +14,7 @@ from orders.choices import OrderStatus
 from orders.models import ChargingOrder, PowerSample
 from piles.models import StatusChange
 
-from .ocpp_support import ocpp_gateway, ocpp_pile, raw_call, raw_connection, simulated, wait_until  # noqa: F401
+from .ocpp_support import ocpp_pile, raw_call, raw_connection, run_async, simulated, wait_until
 from .test_gateway import iso, meter_value
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -93,7 +92,7 @@ def test_a_bad_frame_gets_its_callerror_and_changes_nothing(ocpp_gateway, frame,
         await connection.close()
         return answer, heartbeat
 
-    answer, heartbeat = asyncio.run(scenario())
+    answer, heartbeat = run_async(scenario())
     assert answer[:3] == [4, unique_id, code]
     assert isinstance(answer[3], str) and isinstance(answer[4], dict)
     assert heartbeat[0] == 3 and heartbeat[1] == "m2"
@@ -118,7 +117,7 @@ def transaction_scenario(url, pile, steps):
         await connection.close()
         return tx, answers
 
-    return asyncio.run(scenario())
+    return run_async(scenario())
 
 
 def stop(tx, meter_stop, at=None):
@@ -174,7 +173,7 @@ def test_a_pile_cannot_stop_or_meter_another_piles_transaction(ocpp_gateway):
         await connection.close()
         return stopped, metered
 
-    stopped, metered = asyncio.run(scenario())
+    stopped, metered = run_async(scenario())
     assert stopped[2] == metered[2] == "PropertyConstraintViolation"
     order = ChargingOrder.objects.get()
     assert order.status == OrderStatus.CHARGING and order.meter_last_wh == 5000
@@ -190,7 +189,7 @@ def test_an_unknown_transaction_is_refused(ocpp_gateway):
         await connection.close()
         return answer
 
-    assert asyncio.run(scenario())[2] == "PropertyConstraintViolation"
+    assert run_async(scenario())[2] == "PropertyConstraintViolation"
 
 
 def test_an_oversized_frame_closes_the_connection_and_others_keep_being_served(ocpp_gateway):
@@ -208,7 +207,7 @@ def test_an_oversized_frame_closes_the_connection_and_others_keep_being_served(o
         reader.cancel()
         return closed.value.rcvd.code, answer
 
-    close_code, answer = asyncio.run(scenario())
+    close_code, answer = run_async(scenario())
     assert close_code == 1009
     assert answer.current_time
     assert wait_until(
@@ -233,7 +232,7 @@ def test_a_flooding_pile_is_disconnected_and_others_keep_being_served(ocpp_gatew
         reader.cancel()
         return closed.value.rcvd.code, answer
 
-    close_code, answer = asyncio.run(scenario())
+    close_code, answer = run_async(scenario())
     assert close_code == 1008
     assert answer.current_time
     assert wait_until(lambda: SecurityEvent.objects.filter(pile=pile, kind=SecurityEventKind.FLOOD).count() == 1)

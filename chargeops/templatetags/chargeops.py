@@ -12,3 +12,21 @@ def in_tz(value, time_zone):
     if not value:
         return "—"
     return timezone.localtime(value, zoneinfo.ZoneInfo(str(time_zone))).strftime("%Y-%m-%d %H:%M")
+
+
+@register.filter
+def command_summary(value, limit=160):
+    """An OCPP request or answer as short `key=value` text for a table cell."""
+    if not value:
+        return "—"
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            if item in (None, [], {}):
+                continue
+            if isinstance(item, list) and item and isinstance(item[0], dict) and "key" in item[0]:
+                item = ", ".join(f"{entry['key']}={entry.get('value', '')}" for entry in item)
+            parts.append(f"{key}={item}")
+        value = "; ".join(parts) or "—"
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
