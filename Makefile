@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+OCPP_PORT ?= 9000
 # Development commands run with DEBUG on; production sets its own environment (see README).
 export DEBUG ?= true
 
@@ -17,10 +18,15 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
+# The demo runs the web server, the OCPP gateway and simulated piles (every pile the demo data
+# has online), and stops all three on Ctrl+C.
 demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --scale small
-	@echo "ChargeOps is at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	@echo "ChargeOps is at http://$(HOST):$(PORT)/ and piles connect to ws://$(HOST):$(OCPP_PORT)/ocpp/<id> (Ctrl+C stops it)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py ocpp_gateway --host $(HOST) --port $(OCPP_PORT) & \
+	$(PY) manage.py simulate_piles --count 1000 --url ws://$(HOST):$(OCPP_PORT)/ocpp & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: venv

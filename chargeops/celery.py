@@ -8,6 +8,12 @@ app = Celery("chargeops")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Every periodic schedule lives here, each with the reason for its interval. Later work adds
-# offline detection and roll-ups.
-app.conf.beat_schedule = {}
+# Every periodic schedule lives here, each with the reason for its interval. Without Redis
+# (the embedded default) there is no beat, and the OCPP gateway runs the same services itself.
+app.conf.beat_schedule = {
+    # A pile is offline after two heartbeat intervals of silence (at least 20 s, usually 10
+    # minutes); checking every minute shows it within a minute of that.
+    "piles-mark-silent-offline": {"task": "piles.tasks.piles_mark_silent_offline_task", "schedule": 60.0},
+    # The abnormal-order timeout is counted in hours; a quarter-hour check is close enough.
+    "orders-close-abnormal": {"task": "orders.tasks.orders_close_abnormal_task", "schedule": 900.0},
+}

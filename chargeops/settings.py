@@ -159,4 +159,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Both log every frame and connection at INFO: far too much for a network of piles.
+        "ocpp": {"level": os.environ.get("OCPP_LOG_LEVEL", "WARNING")},
+        "websockets": {"level": os.environ.get("OCPP_LOG_LEVEL", "WARNING")},
+    },
 }

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 import ocpp.messages
 from django.conf import settings
-from django.db import close_old_connections, connection, connections
+from django.db import connection, connections
 from django.utils import timezone
 from ocpp.exceptions import OCPPError
 from websockets.asyncio.server import serve
@@ -303,8 +303,8 @@ class Gateway:
                 logger.exception("Housekeeping failed")
 
     async def serve(self, host: str, port: int, ready: asyncio.Event | None = None, stop: asyncio.Event | None = None):
-        # Piles that were connected to a previous gateway process are not connected any more.
-        await self.db(_connected_piles_reset)
+        # Piles connected to a previous gateway process reconnect here; those that do not are
+        # marked offline by the silence check, as after any other loss of contact.
         async with serve(
             self.handler,
             host,
@@ -345,10 +345,3 @@ class Gateway:
 
             wait([self.executor.submit(close) for _ in range(threads)])
         self.executor.shutdown(wait=True)
-
-
-def _connected_piles_reset() -> None:
-    close_old_connections()
-    now = timezone.now()
-    for pile in Pile.objects.filter(connected=True):
-        pile_connection_set(pile=pile, connected=False, at=now)

@@ -27,6 +27,7 @@ from ocpp.v16.enums import (
     UnlockStatus,
 )
 from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidHandshake
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def basic_auth(username: str, password: str) -> dict:
 class SimulatedGun:
     connector_id: int
     status: str = ChargePointStatus.available
+    error_code: str = ChargePointErrorCode.no_error
     transaction_id: int | None = None
     meter_wh: float = 0.0
     soc: float = 0.0
@@ -74,14 +76,20 @@ class Behaviour:
 class SimulatedPile(ChargePoint):
     """A pile as a charge point sees the world: it calls the central system and answers it."""
 
-    def __init__(self, charge_point_id, connection, guns: int = 2, behaviour: Behaviour | None = None, seed=None):
+    def __init__(
+        self,
+        charge_point_id,
+        connection,
+        guns: int | list[SimulatedGun] = 2,
+        behaviour: Behaviour | None = None,
+        seed=None,
+    ):
         super().__init__(charge_point_id, connection, response_timeout=30)
-        self.guns = {
-            number: SimulatedGun(number, meter_wh=random.Random(seed).uniform(1e5, 5e6))
-            for number in range(1, guns + 1)
-        }
-        self.behaviour = behaviour or Behaviour()
         self.random = random.Random(seed)
+        if isinstance(guns, int):
+            guns = [SimulatedGun(number, meter_wh=self.random.uniform(1e5, 5e6)) for number in range(1, guns + 1)]
+        self.guns = {gun.connector_id: gun for gun in guns}
+        self.behaviour = behaviour or Behaviour()
         self.heartbeat_interval = 300
         self.configuration = {
             "HeartbeatInterval": "300",
@@ -104,11 +112,11 @@ class SimulatedPile(ChargePoint):
         )
         self.heartbeat_interval = response.interval
         for gun in self.guns.values():
-            await self.status(gun, gun.status)
+            await self.status(gun, gun.status, gun.error_code)
         return response
 
     async def status(self, gun: SimulatedGun, status: str, error_code=ChargePointErrorCode.no_error):
-        gun.status = status
+        gun.status, gun.error_code = status, error_code
         await self.call(
             call.StatusNotification(
                 connector_id=gun.connector_id, error_code=error_code, status=status, timestamp=now_iso()
@@ -132,6 +140,10 @@ class SimulatedPile(ChargePoint):
         gun.transaction_id = started.transaction_id
         await self.status(gun, ChargePointStatus.charging)
         gun.soc = self.random.uniform(10, 60)
+        await self.deliver(gun, seconds)
+
+    async def deliver(self, gun: SimulatedGun, seconds: float):
+        """Charge on a started transaction for `seconds` (or until full or stopped), then stop."""
         elapsed, interval = 0.0, self.behaviour.meter_interval
         reason = "EVDisconnected"
         while elapsed < seconds and gun.soc < 100:
@@ -185,6 +197,9 @@ class SimulatedPile(ChargePoint):
 
     async def fault(self, gun: SimulatedGun, seconds: float):
         await self.status(gun, ChargePointStatus.faulted, self.random.choice(FAULT_CODES))
+        await self.recover(gun, seconds)
+
+    async def recover(self, gun: SimulatedGun, seconds: float):
         await asyncio.sleep(seconds)
         await self.status(gun, ChargePointStatus.available)
 
@@ -194,6 +209,13 @@ class SimulatedPile(ChargePoint):
         loop = asyncio.get_running_loop()
         end = loop.time() + duration if duration else None
         behaviour, tasks = self.behaviour, set()
+        # Carry on from the state the pile was in: finish its session, recover from its fault.
+        for gun in self.guns.values():
+            if gun.transaction_id is not None:
+                gun.soc = gun.soc or self.random.uniform(30, 70)
+                tasks.add(asyncio.ensure_future(self.deliver(gun, self.random.uniform(*behaviour.session_seconds))))
+            elif gun.status == ChargePointStatus.faulted:
+                tasks.add(asyncio.ensure_future(self.recover(gun, self.random.uniform(*behaviour.fault_seconds))))
         next_heartbeat = loop.time() + self.heartbeat_interval
         while end is None or loop.time() < end:
             await asyncio.sleep(min(behaviour.meter_interval, max(0.1, (end or 1e18) - loop.time())))
@@ -302,3 +324,40 @@ async def pile_connect(url: str, charge_point_id: str, key: str, **kwargs):
     pile = SimulatedPile(charge_point_id, connection, **kwargs)
     reader = asyncio.ensure_future(pile.start())
     return pile, connection, reader
+
+
+@dataclass(frozen=True)
+class PileSpec:
+    charge_point_id: str
+    key: str
+    guns: list[SimulatedGun]
+    behaviour: Behaviour
+
+
+async def pile_simulate(url: str, spec: PileSpec, end: float | None, seed: int) -> None:
+    """One simulated pile: connect, live until `end`, and reconnect after a lost connection."""
+    loop = asyncio.get_running_loop()
+    while end is None or loop.time() < end:
+        try:
+            pile, connection, reader = await pile_connect(
+                url, spec.charge_point_id, spec.key, guns=spec.guns, behaviour=spec.behaviour, seed=seed
+            )
+        except (OSError, TimeoutError, InvalidHandshake) as error:  # the gateway is not up yet
+            logger.warning("%s: cannot connect (%r); retrying in 5 s", spec.charge_point_id, error)
+            await asyncio.sleep(5)
+            continue
+        try:
+            live = asyncio.ensure_future(pile.live(None if end is None else end - loop.time()))
+            await asyncio.wait([live, reader], return_when=asyncio.FIRST_COMPLETED)
+            live.cancel()
+        finally:
+            await connection.close()
+            reader.cancel()
+        if end is None or loop.time() < end:
+            await asyncio.sleep(5)
+
+
+async def piles_simulate(url: str, specs: list[PileSpec], duration: float | None = None) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + duration if duration else None
+    await asyncio.gather(*(pile_simulate(url, spec, end, seed) for seed, spec in enumerate(specs)))

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Operator, User
+from orders.services import transaction_ids_resync
 
 from .builder import DemoBuilder
 from .catalogue import DEMO_PASSWORD, OPERATORS
@@ -50,4 +51,6 @@ def demo_load(*, scale: str, seed: int, progress: bool = False, now: datetime | 
     """Create the demo data set in one transaction. Check `demo_loaded()` first: the operator
     names are unique, so a second load fails instead of duplicating anything."""
     builder = DemoBuilder(scale=SCALES[scale], seed=seed, now=now or timezone.now(), progress=progress)
-    return builder.build()
+    result = builder.build()
+    transaction_ids_resync()  # the demo's orders carry their own transaction ids
+    return result
