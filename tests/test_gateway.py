@@ -1,10 +1,13 @@
 """End-to-end tests of the OCPP gateway: a real gateway on a free port, real WebSocket piles."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.db import connections
 from ocpp.v16 import call
 from websockets.exceptions import InvalidStatus
 
@@ -296,3 +299,38 @@ def test_a_transaction_buffered_offline_lands_on_the_day_it_happened(ocpp_gatewa
     assert order.stopped_at == start + timedelta(hours=1)
     assert order.energy_kwh == Decimal("15.000")
     assert order.amount == Decimal("6.00")
+
+
+def test_simulated_piles_take_over_online_piles_and_carry_on_their_sessions(ocpp_gateway):
+    pile = ocpp_pile()
+    now = datetime.now(UTC)
+    Pile.objects.filter(pk=pile.pk).update(connected=True, registered_at=now - timedelta(days=30))
+    offline = ocpp_pile(station=pile.station)  # not connected: the simulator leaves it alone
+    order = ChargingOrder.objects.create(
+        number="CO-LIVE-1",
+        station=pile.station,
+        pile=pile,
+        gun=pile.guns.get(connector_id=1),
+        transaction_id=777,
+        started_at=now - timedelta(minutes=20),
+        meter_start_wh=50_000,
+        energy_kwh=Decimal("8.000"),
+        payment_method="app",
+    )
+
+    def simulate():
+        try:
+            call_command("simulate_piles", count=5, url=ocpp_gateway.url, duration=4, meter_interval=0.3)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as executor:
+        executor.submit(simulate).result(60)
+
+    pile.refresh_from_db()
+    assert pile.booted_at is not None and pile.reported_model == "Simulator"
+    order.refresh_from_db()
+    assert order.meter_last_wh > 58_000  # the session went on from its 8 kWh
+    assert order.power_samples.exists()
+    offline.refresh_from_db()
+    assert offline.booted_at is None

@@ -1,0 +1,113 @@
+"""Offline detection, abnormal orders, pile keys and the simulator command."""
+
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from gateway.choices import SecurityEventKind
+from gateway.models import SecurityEvent
+from gateway.services import key_matches, pile_authenticate
+from orders.choices import OrderStatus
+from orders.models import ChargingOrder
+from orders.tasks import orders_close_abnormal_task
+from piles.choices import OnlineStatus
+from piles.models import Pile, StatusChange
+from piles.tasks import piles_mark_silent_offline_task
+
+from .factories import ChargingOrderFactory
+from .ocpp_support import ocpp_pile
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_pile_silent_for_two_heartbeat_intervals_goes_offline_with_its_time():
+    pile = ocpp_pile()
+    operator = pile.station.area.operator
+    operator.heartbeat_interval = 60
+    operator.save()
+    now = timezone.now()
+    Pile.objects.filter(pk=pile.pk).update(connected=True, registered_at=now, last_seen_at=now - timedelta(seconds=121))
+    fresh = ocpp_pile(station=pile.station)
+    Pile.objects.filter(pk=fresh.pk).update(
+        connected=True, registered_at=now, last_seen_at=now - timedelta(seconds=100)
+    )
+
+    assert piles_mark_silent_offline_task.delay().get() == 1
+
+    pile.refresh_from_db()
+    assert not pile.connected and pile.online_status == OnlineStatus.OFFLINE
+    change = StatusChange.objects.get(pile=pile)
+    assert change.status == OnlineStatus.OFFLINE
+    assert change.at == pile.last_seen_at + timedelta(seconds=120)
+    assert Pile.objects.get(pk=fresh.pk).connected
+
+
+def test_an_order_with_no_news_for_the_timeout_is_closed_as_abnormal_with_the_known_energy():
+    pile = ocpp_pile()
+    operator = pile.station.area.operator
+    operator.abnormal_order_hours = 6
+    operator.save()
+    now = timezone.now()
+    gun = pile.guns.first()
+    stale = ChargingOrderFactory(
+        gun=gun,
+        status=OrderStatus.CHARGING,
+        stopped_at=None,
+        started_at=now - timedelta(hours=8),
+        meter_start_wh=10_000,
+        meter_last_wh=22_500,
+        meter_last_at=now - timedelta(hours=7),
+        energy_kwh=Decimal("12.5"),
+    )
+    recent = ChargingOrderFactory(
+        gun=pile.guns.last(), status=OrderStatus.CHARGING, stopped_at=None, started_at=now - timedelta(hours=8),
+        meter_last_at=now - timedelta(hours=1),
+    )  # fmt: skip
+
+    assert orders_close_abnormal_task.delay().get() == 1
+    assert orders_close_abnormal_task.delay().get() == 0  # a second run changes nothing
+
+    stale.refresh_from_db()
+    assert stale.status == OrderStatus.ABNORMAL
+    assert stale.stopped_at == stale.meter_last_at
+    assert (stale.meter_stop_wh, stale.energy_kwh, stale.amount) == (22_500, Decimal("12.500"), Decimal("5.00"))
+    assert ChargingOrder.objects.get(pk=recent.pk).status == OrderStatus.CHARGING
+
+
+def test_pile_key_sets_or_rotates_a_key_and_only_its_hash_is_stored():
+    pile = ocpp_pile()
+    out = StringIO()
+    call_command("pile_key", pile.charge_point_id.lower(), "--set", "a-key-of-twenty-chars", stdout=out)
+    assert out.getvalue().strip() == "a-key-of-twenty-chars"
+    pile.refresh_from_db()
+    assert "a-key-of-twenty-chars" not in pile.ocpp_key_hash
+    assert key_matches("a-key-of-twenty-chars", pile.ocpp_key_hash)
+
+    out = StringIO()
+    call_command("pile_key", pile.charge_point_id, "--rotate", stdout=out)
+    rotated = out.getvalue().strip()
+    assert len(rotated) == 40 and pile_authenticate(pile.charge_point_id, rotated)[0] == pile
+    assert pile_authenticate(pile.charge_point_id, "a-key-of-twenty-chars") == (None, SecurityEventKind.WRONG_KEY)
+    assert SecurityEvent.objects.filter(pile=pile, kind=SecurityEventKind.KEY_CHANGED).count() == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["NOPE", "--rotate"], "No pile has the charge point id"),
+        ([None, "--set", "short"], "16 to 64 printable ASCII characters"),
+        ([None, "--set", "ключ-не-ascii-но-длинный"], "16 to 64 printable ASCII characters"),
+    ],
+)
+def test_pile_key_refuses_bad_input_and_changes_nothing(args, message):
+    pile = ocpp_pile()
+    before = pile.ocpp_key_hash
+    args = [pile.charge_point_id if arg is None else arg for arg in args]
+    with pytest.raises(CommandError, match=message):
+        call_command("pile_key", *args)
+    pile.refresh_from_db()
+    assert pile.ocpp_key_hash == before
