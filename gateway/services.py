@@ -68,11 +68,20 @@ def pile_key_set(*, user: User | None, pile: Pile, key: str | None = None) -> st
     return key
 
 
+def _gateway_piles():
+    # What the gateway keeps of a connected pile: its station, operator and guns.
+    return Pile.objects.select_related("station__area__operator").prefetch_related("guns")
+
+
+def pile_for_gateway(pk: int) -> Pile:
+    """A connected pile as the gateway holds it, reloaded now and then to see people's changes."""
+    return _gateway_piles().get(pk=pk)
+
+
 def pile_authenticate(charge_point_id: str, key: str | None) -> tuple[Pile | None, str | None]:
     """The pile a connection may speak for, or None and the security event kind of the refusal.
     A pile with no key set yet cannot connect: every pile authenticates."""
-    pile = Pile.objects.select_related("station__area__operator").filter(charge_point_id__iexact=charge_point_id)
-    pile = pile.first()
+    pile = _gateway_piles().filter(charge_point_id__iexact=charge_point_id).first()
     if pile is None:
         return None, SecurityEventKind.UNKNOWN_PILE
     if key is None:

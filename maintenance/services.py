@@ -53,7 +53,7 @@ def alarm_raise(
     return alarm
 
 
-@transaction.atomic
 def alarms_clear(*, pile: Pile, gun: Gun | None, at: datetime | None = None) -> int:
-    """Clear the open alarms of a gun (or the pile-level ones) when it reports that it recovered."""
+    """Clear the open alarms of a gun (or the pile-level ones) when it reports that it recovered.
+    One UPDATE: no transaction of its own (it runs for every status report)."""
     return _open_alarms(pile, gun).update(status=AlarmStatus.CLEARED, cleared_at=at or timezone.now())

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -222,7 +222,7 @@ def id_tag_authorize(*, pile: Pile, id_tag: str, at: datetime | None = None) -> 
 
 
 def _pile_gun(pile: Pile, connector_id: int) -> Gun:
-    gun = pile.guns.filter(connector_id=connector_id).first()
+    gun = pile.gun_numbered(connector_id)
     if gun is None:
         raise ValidationError(_("Pile %(pile)s has no gun %(number)s.") % {"pile": pile, "number": connector_id})
     return gun
@@ -239,7 +239,6 @@ def order_start(
         raise ValidationError(_("The meter start cannot be negative."))
     gun = _pile_gun(pile, connector_id)
     info = id_tag_authorize(pile=pile, id_tag=id_tag, at=at)
-    Pile.objects.select_for_update().filter(pk=pile.pk).first()
     existing = ChargingOrder.objects.filter(
         pile=pile, gun=gun, id_tag=info.id_tag, id_tag_text=id_tag, meter_start_wh=meter_start_wh, started_at=at
     ).first()
@@ -258,14 +257,29 @@ def order_start(
         meter_last_at=at,
         payment_method=PaymentMethod.RFID_CARD,
     )
-    order.number = order_number_new(at)
-    order.full_clean()
-    order.save()
+    # Every value is the gateway's own or checked above; the table's constraints guard the rest
+    # (a full_clean() would cost a query per unique field and constraint on every start). The
+    # random part of the number can collide: draw again.
+    for attempt in range(3):
+        order.number = order_number_new(at)
+        try:
+            with transaction.atomic():
+                order.save()
+        except IntegrityError:
+            if attempt == 2 or ChargingOrder.objects.filter(number=order.number).count() == 0:
+                raise
+            order.pk = None
+        else:
+            break
     return order, info
 
 
-def _pile_order(pile: Pile, transaction_id: int) -> ChargingOrder:
-    order = ChargingOrder.objects.select_for_update().filter(transaction_id=transaction_id).first()
+def _pile_order(pile: Pile, transaction_id: int, *, for_stop: bool = False) -> ChargingOrder:
+    orders = ChargingOrder.objects.filter(transaction_id=transaction_id)
+    if for_stop:
+        orders = orders.select_for_update(of=("self",)).select_related("station__tariff")
+        orders = orders.prefetch_related("station__tariff__periods")
+    order = orders.first()
     if order is None:
         raise ValidationError(_("Transaction %(id)s is not known.") % {"id": transaction_id})
     if order.pile_id != pile.pk:
@@ -313,14 +327,30 @@ def order_meter_values(
         reading = max(readings, key=lambda s: s.at)
         if reading.energy_wh < order.meter_start_wh:
             raise ValidationError(_("A meter reading cannot be below the meter start."))
-        if order.meter_last_at is None or reading.at >= order.meter_last_at:
-            order.meter_last_wh, order.meter_last_at = reading.energy_wh, reading.at
-            order.energy_kwh = _kwh(reading.energy_wh - order.meter_start_wh)
-            order.save(update_fields=["meter_last_wh", "meter_last_at", "energy_kwh"])
+        # Conditional, so that a late reading never replaces a newer one or touches a stopped order.
+        newer = Q(meter_last_at__isnull=True) | Q(meter_last_at__lte=reading.at)
+        ChargingOrder.objects.filter(newer, pk=order.pk, status=OrderStatus.CHARGING).update(
+            meter_last_wh=reading.energy_wh,
+            meter_last_at=reading.at,
+            energy_kwh=_kwh(reading.energy_wh - order.meter_start_wh),
+        )
 
 
 def _kwh(wh: int) -> Decimal:
     return (Decimal(wh) / 1000).quantize(Decimal("0.001"))
+
+
+STOP_FIELDS = [
+    "stopped_at",
+    "meter_stop_wh",
+    "meter_last_wh",
+    "energy_kwh",
+    "electricity_fee",
+    "service_fee",
+    "amount",
+    "status",
+    "stop_reason",
+]
 
 
 def _order_close(order: ChargingOrder, *, meter_stop_wh: int, at: datetime, status: str, reason: str) -> None:
@@ -338,8 +368,8 @@ def _order_close(order: ChargingOrder, *, meter_stop_wh: int, at: datetime, stat
     )
     order.electricity_fee, order.service_fee, order.amount = fee.electricity_fee, fee.service_fee, fee.amount
     order.status, order.stop_reason = status, reason
-    order.full_clean()
-    order.save()
+    # The check constraints on the table (stop after start, meter not backwards) guard these.
+    order.save(update_fields=STOP_FIELDS)
     Gun.objects.filter(pk=order.gun_id).update(live_power_kw=Decimal("0"))
 
 
@@ -347,7 +377,7 @@ def _order_close(order: ChargingOrder, *, meter_stop_wh: int, at: datetime, stat
 def order_stop(*, pile: Pile, transaction_id: int, meter_stop_wh: int, at: datetime, reason: str = "") -> ChargingOrder:
     """Close the order of a StopTransaction: energy from the meter, fee from the station's tariff.
     A resent stop with the same reading and time is answered again without changing anything."""
-    order = _pile_order(pile, transaction_id)
+    order = _pile_order(pile, transaction_id, for_stop=True)
     if order.status != OrderStatus.CHARGING:
         if order.meter_stop_wh == meter_stop_wh and order.stopped_at == max(at, order.started_at):
             return order
@@ -372,7 +402,8 @@ def orders_close_abnormal(*, now: datetime | None = None) -> int:
         ).filter(Q(meter_last_at__lt=cutoff) | Q(meter_last_at__isnull=True, started_at__lt=cutoff))
         for pk in stale.values_list("pk", flat=True):
             with transaction.atomic():
-                order = ChargingOrder.objects.select_for_update().select_related("station__tariff").get(pk=pk)
+                order = ChargingOrder.objects.select_for_update(of=("self",)).select_related("station__tariff")
+                order = order.get(pk=pk)
                 if order.status != OrderStatus.CHARGING:
                     continue
                 _order_close(

@@ -141,6 +141,13 @@ class Pile(ScopedModel):
     def get_online_status_display(self) -> str:
         return OnlineStatus(self.online_status).label
 
+    def gun_numbered(self, connector_id: int) -> "Gun | None":
+        """The gun with this OCPP connector id, from the prefetched guns when the caller loaded
+        them (the gateway keeps each connected pile's guns in memory)."""
+        if "guns" in getattr(self, "_prefetched_objects_cache", {}):
+            return next((gun for gun in self.guns.all() if gun.connector_id == connector_id), None)
+        return self.guns.filter(connector_id=connector_id).first()
+
     @property
     def voltage_range(self) -> str:
         return f"{self.voltage_min}–{self.voltage_max} V"

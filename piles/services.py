@@ -209,18 +209,22 @@ def gun_status_report(
     status = GunStatus(status)
     gun = None
     if connector_id:
-        gun = pile.guns.select_for_update().filter(connector_id=connector_id).first()
+        gun = pile.gun_numbered(connector_id)
         if gun is None:
             raise ValidationError(_("Pile %(pile)s has no gun %(number)s.") % {"pile": pile, "number": connector_id})
     code = "" if error_code == ErrorCode.NO_ERROR else error_code
     faulty = status == GunStatus.FAULTED or bool(code)
+    # Only the pile reports its guns' statuses, and one message at a time, so the gun in hand
+    # (kept by the gateway) is current; the update is still conditional on the stored time.
     if gun is not None and (gun.status_changed_at is None or gun.status_changed_at <= at):
         if (gun.status, gun.error_code) != (status, code):
             _status_change_record(pile=pile, gun=gun, status=status, error_code=code, at=at)
         gun.status, gun.error_code, gun.status_changed_at = status, code, at
         if status not in (GunStatus.CHARGING, GunStatus.SUSPENDED_EV, GunStatus.SUSPENDED_EVSE):
             gun.live_power_kw = Decimal("0")
-        gun.save(update_fields=["status", "error_code", "status_changed_at", "live_power_kw"])
+        Gun.objects.filter(pk=gun.pk).filter(Q(status_changed_at__isnull=True) | Q(status_changed_at__lte=at)).update(
+            status=status, error_code=code, status_changed_at=at, live_power_kw=gun.live_power_kw
+        )
     elif gun is None:
         _status_change_record(pile=pile, gun=None, status=status, error_code=code, at=at)
     if faulty:
