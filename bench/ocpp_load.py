@@ -43,7 +43,7 @@ class LoadPile:
         self.url, self.number, self.interval = url, number, interval
         self.cp_id = f"{PREFIX}{number:05d}"
         self.transaction_every, self.rng = transaction_every, rng
-        self.latencies, self.errors, self.sent = [], 0, 0
+        self.latencies, self.finished, self.errors = [], [], 0
         self.transactions, self.energy_wh, self.meter = 0, 0, 1_000_000
         self.uid = 0
 
@@ -67,8 +67,9 @@ class LoadPile:
         await self.connection.send(frame)
         answer = json.loads(await self.connection.recv())
         if measure:
-            self.latencies.append(time.perf_counter() - started)
-            self.sent += 1
+            finished = time.perf_counter()
+            self.latencies.append(finished - started)
+            self.finished.append(finished)
         if answer[0] != 3:
             self.errors += 1
             return {}
@@ -96,8 +97,10 @@ class LoadPile:
     async def pause(self):
         await asyncio.sleep(self.interval * self.rng.uniform(0.5, 1.5))
 
-    async def run(self, until):
+    async def boot(self):
         await self.call("BootNotification", {"chargePointVendor": "Bench", "chargePointModel": "Load"}, False)
+
+    async def run(self, until):
         cycle = 0
         while time.monotonic() < until:
             cycle += 1
@@ -146,23 +149,27 @@ async def load(url, piles, seconds, interval, transaction_every, key, idle):
 
     started = time.monotonic()
     await asyncio.gather(*(connect(pile) for pile in crowd))
+    await asyncio.gather(*(pile.boot() for pile in crowd))
     connect_seconds = time.monotonic() - started
+    # Connected and booted: the steady load starts when the orchestrator says so, so that it
+    # can measure the server from here on.
+    print(json.dumps({"connected": len(crowd), "connect_seconds": connect_seconds}), flush=True)
     if idle:
-        for pile in crowd:
-            await pile.call("BootNotification", {"chargePointVendor": "Bench", "chargePointModel": "Idle"}, False)
-        print(json.dumps({"connected": len(crowd), "connect_seconds": connect_seconds}), flush=True)
         await asyncio.sleep(seconds)
         return
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    begun = time.perf_counter()
     until = time.monotonic() + seconds
-    begun = time.monotonic()
     await asyncio.gather(*(pile.run(until) for pile in crowd))
-    elapsed = time.monotonic() - begun
+    window_end = begun + seconds
     latencies = sorted(latency for pile in crowd for latency in pile.latencies)
+    in_window = sum(1 for pile in crowd for moment in pile.finished if moment <= window_end)
     result = {
         "connected": len(crowd),
         "connect_seconds": connect_seconds,
-        "elapsed": elapsed,
-        "messages": len(latencies),
+        "elapsed": seconds,
+        "messages": in_window,
+        "all_messages": len(latencies),
         "errors": sum(pile.errors for pile in crowd),
         "p50": latencies[len(latencies) // 2] if latencies else None,
         "p99": latencies[int(len(latencies) * 0.99)] if latencies else None,
@@ -227,6 +234,11 @@ async def bare_server(port):
 # The orchestration.
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -250,9 +262,19 @@ def generate(url, options, seconds, idle=False) -> dict:
     args = [sys.executable, __file__, "--generate", url, "--piles", str(options.idle if idle else options.piles)]
     args += ["--seconds", str(seconds), "--interval", str(options.interval)]
     args += ["--transaction-every", str(options.transaction_every)] + (["--idle-mode"] if idle else [])
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
-    line = process.stdout.readline()
-    return json.loads(line), process
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True)
+    return json.loads(process.stdout.readline()), process
+
+
+def steady_load(process, server_pid) -> tuple[dict, float]:
+    """Start the generator's steady load and return its figures and the server's CPU seconds."""
+    cpu = cpu_seconds(server_pid)
+    process.stdin.write("go\n")
+    process.stdin.flush()
+    result = json.loads(process.stdout.readline())
+    cpu = cpu_seconds(server_pid) - cpu
+    process.wait()
+    return result, cpu
 
 
 def prepare(env, piles):
@@ -309,12 +331,13 @@ def stored(prefix=PREFIX):
     )
 
 
-def report(name, result):
+def report(name, result, cpu):
     rate = result["messages"] / result["elapsed"]
     print(
-        f"{name}: {result['connected']} piles connected in {result['connect_seconds']:.1f} s; "
-        f"{result['messages']:,} messages in {result['elapsed']:.1f} s = {rate:,.0f} msg/s; "
-        f"p50 {result['p50'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms; errors {result['errors']}"
+        f"{name}: {result['connected']} piles connected and booted in {result['connect_seconds']:.1f} s; "
+        f"{result['messages']:,} replies in {result['elapsed']:.0f} s = {rate:,.0f} msg/s; "
+        f"p50 {result['p50'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms; errors {result['errors']}; "
+        f"server CPU {cpu * 1000 / max(result['all_messages'], 1):.2f} ms per message"
     )
     return rate
 
@@ -378,10 +401,10 @@ def main():
     )
     try:
         wait_port(port)
-        result, process = generate(f"ws://127.0.0.1:{port}/ocpp", options, options.seconds)
-        process.wait()
+        connected, process = generate(f"ws://127.0.0.1:{port}/ocpp", options, options.seconds)
+        result, cpu = steady_load(process, gateway.pid)
         gateway_rss = rss_mib(gateway.pid)
-        ours = report("ChargeOps gateway (PostgreSQL)", result)
+        ours = report("ChargeOps gateway (PostgreSQL)", result, cpu)
         time.sleep(6)  # the last-seen flush
         in_db = stored()
         energy = float(in_db["energy"] or 0)
@@ -399,9 +422,9 @@ def main():
     bare = subprocess.Popen([sys.executable, __file__, "--bare-server", str(port + 1)], cwd=ROOT)
     try:
         wait_port(port + 1)
-        result, process = generate(f"ws://127.0.0.1:{port + 1}/ocpp", options, options.seconds)
-        process.wait()
-        theirs = report("Bare ocpp-package server (no database)", result)
+        connected, process = generate(f"ws://127.0.0.1:{port + 1}/ocpp", options, options.seconds)
+        result, cpu = steady_load(process, bare.pid)
+        theirs = report("Bare ocpp-package server (no database)", result, cpu)
     finally:
         bare.terminate()
         bare.wait()

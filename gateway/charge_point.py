@@ -24,9 +24,9 @@ from ocpp.v16.enums import Action, DataTransferStatus, Measurand, RegistrationSt
 
 from gateway.protocol import FrameError, call_error_json, frame_parse, ocpp_time
 from gateway.services import pile_for_gateway
-from orders.services import MeterSample, id_tag_authorize, order_meter_values, order_start, order_stop
+from orders.services import MeterReport, MeterSample, id_tag_authorize, order_start, order_stop
 from piles.models import Pile
-from piles.services import gun_status_report, pile_boot, pile_transfer_status_set
+from piles.services import StatusReport, pile_boot, pile_transfer_status_set
 
 logger = logging.getLogger(__name__)
 
@@ -107,13 +107,24 @@ class PileSession(ChargePoint):
     async def _service(self, function, **kwargs):
         """Run a domain service for this pile in the gateway's database threads. A refusal by
         the service (a ValidationError) is the pile's error: PropertyConstraintViolation."""
-        if time.monotonic() - self.loaded_at > PILE_RELOAD_SECONDS:
-            self.pile = await self.gateway.db(pile_for_gateway, pk=self.pile.pk)
-            self.loaded_at = time.monotonic()
+        await self._pile_reload_when_due()
         try:
             return await self.gateway.db(function, pile=self.pile, **kwargs)
         except ValidationError as error:
             raise PropertyConstraintViolationError(" ".join(error.messages)) from None
+
+    async def _batched(self, batch, item):
+        """Hand a report to one of the gateway's batches (see gateway.batch)."""
+        await self._pile_reload_when_due()
+        try:
+            await batch.submit(item)
+        except ValidationError as error:
+            raise PropertyConstraintViolationError(" ".join(error.messages)) from None
+
+    async def _pile_reload_when_due(self):
+        if time.monotonic() - self.loaded_at > PILE_RELOAD_SECONDS:
+            self.pile = await self.gateway.db(pile_for_gateway, pk=self.pile.pk)
+            self.loaded_at = time.monotonic()
 
     async def route_message(self, raw_msg):
         self.gateway.seen(self.pile.pk)
@@ -159,15 +170,16 @@ class PileSession(ChargePoint):
 
     @on(Action.status_notification)
     async def on_status_notification(self, connector_id, error_code, status, timestamp=None, **fields):
-        await self._service(
-            gun_status_report,
-            connector_id=connector_id,
-            status=status,
-            error_code=error_code,
-            at=ocpp_time(timestamp),
+        report = StatusReport(
+            self.pile,
+            connector_id,
+            status,
+            error_code,
+            ocpp_time(timestamp),
             info=fields.get("info") or "",
             vendor_error_code=fields.get("vendor_error_code") or "",
         )
+        await self._batched(self.gateway.status_reports, report)
         return call_result.StatusNotification()
 
     @on(Action.authorize)
@@ -188,10 +200,8 @@ class PileSession(ChargePoint):
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id, meter_value, transaction_id=None):
-        samples = meter_samples(meter_value)
-        await self._service(
-            order_meter_values, connector_id=connector_id, transaction_id=transaction_id, samples=samples
-        )
+        report = MeterReport(self.pile, connector_id, meter_samples(meter_value), transaction_id)
+        await self._batched(self.gateway.meter_reports, report)
         return call_result.MeterValues()
 
     @on(Action.stop_transaction)

@@ -26,10 +26,11 @@ from ocpp.exceptions import OCPPError
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
-from orders.services import orders_close_abnormal
+from orders.services import meter_reports_record, orders_close_abnormal
 from piles.models import Pile, validate_charge_point_id
-from piles.services import pile_connection_set, piles_mark_silent_offline, piles_seen
+from piles.services import gun_status_reports, pile_connection_set, piles_mark_silent_offline, piles_seen
 
+from .batch import Batch
 from .charge_point import PileSession
 from .choices import CommandStatus, SecurityEventKind
 from .services import COMMANDS_CHANNEL, command_answer_record, commands_claim, pile_authenticate, security_event_record
@@ -97,6 +98,8 @@ class Gateway:
 
     def __init__(self, *, db_threads: int = 8, response_timeout: float = 30, housekeeping: bool | None = None):
         self.executor = ThreadPoolExecutor(db_threads, thread_name_prefix="ocpp-db")
+        self.status_reports = Batch(self.db, gun_status_reports)
+        self.meter_reports = Batch(self.db, meter_reports_record)
         self.sessions: dict[int, PileSession] = {}
         self.response_timeout = response_timeout
         self._seen: set[int] = set()

@@ -54,6 +54,20 @@ def alarm_raise(
 
 
 def alarms_clear(*, pile: Pile, gun: Gun | None, at: datetime | None = None) -> int:
-    """Clear the open alarms of a gun (or the pile-level ones) when it reports that it recovered.
-    One UPDATE: no transaction of its own (it runs for every status report)."""
+    """Clear the open alarms of a gun (or the pile-level ones) when it reports that it recovered."""
     return _open_alarms(pile, gun).update(status=AlarmStatus.CLEARED, cleared_at=at or timezone.now())
+
+
+def alarms_clear_recovered(recovered: list) -> int:
+    """Clear the open alarms of many guns at once: `recovered` holds (report, gun) pairs of
+    healthy status reports, each clearing at its report's time. It runs for every status
+    report, so one query finds the few guns that have open alarms and only those are updated."""
+    cleared = 0
+    gun_ids = [gun.pk for _report, gun in recovered if gun is not None]
+    alarmed = set(
+        Alarm.objects.filter(gun_id__in=gun_ids).exclude(status=AlarmStatus.CLEARED).values_list("gun_id", flat=True)
+    )
+    for report, gun in recovered:
+        if gun is None or gun.pk in alarmed:
+            cleared += alarms_clear(pile=report.pile, gun=gun, at=report.at)
+    return cleared

@@ -1,6 +1,5 @@
 """Writes of tariffs and charging orders, and the fee computation every priced order uses."""
 
-import secrets
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
@@ -8,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -169,9 +168,10 @@ def tariff_schedule_set(
     return created
 
 
-def order_number_new(started_at: datetime) -> str:
-    """A readable, unique order number: the start time in UTC and a random suffix."""
-    return f"CO{started_at.astimezone(UTC):%Y%m%d%H%M%S}{secrets.randbelow(10**6):06d}"
+def order_number_for_transaction(started_at: datetime, transaction_id: int) -> str:
+    """A readable order number, unique because the transaction id is: CO, the start date in
+    UTC and the transaction id (the demo data numbers its orders the same way)."""
+    return f"CO{started_at.astimezone(UTC):%Y%m%d}{transaction_id:010d}"
 
 
 # Charging sessions as piles report them over OCPP.
@@ -257,20 +257,10 @@ def order_start(
         meter_last_at=at,
         payment_method=PaymentMethod.RFID_CARD,
     )
+    order.number = order_number_for_transaction(at, order.transaction_id)
     # Every value is the gateway's own or checked above; the table's constraints guard the rest
-    # (a full_clean() would cost a query per unique field and constraint on every start). The
-    # random part of the number can collide: draw again.
-    for attempt in range(3):
-        order.number = order_number_new(at)
-        try:
-            with transaction.atomic():
-                order.save()
-        except IntegrityError:
-            if attempt == 2 or ChargingOrder.objects.filter(number=order.number).count() == 0:
-                raise
-            order.pk = None
-        else:
-            break
+    # (a full_clean() would cost a query per unique field and constraint on every start).
+    order.save(force_insert=True)
     return order, info
 
 
@@ -297,43 +287,96 @@ class MeterSample:
     soc_percent: int | None = None
 
 
-@transaction.atomic
-def order_meter_values(
-    *, pile: Pile, connector_id: int, samples: list[MeterSample], transaction_id: int | None = None
-) -> None:
-    """Record MeterValues: power samples for the live charts, the gun's live power, and the
-    order's latest energy reading."""
-    for sample in samples:
+@dataclass(frozen=True)
+class MeterReport:
+    """One MeterValues message. Connector 0 is the pile as a whole."""
+
+    pile: Pile
+    connector_id: int
+    samples: list[MeterSample]
+    transaction_id: int | None = None
+
+
+def _meter_report_check(report: MeterReport, orders: dict[int, ChargingOrder]) -> tuple[Gun, ChargingOrder | None]:
+    for sample in report.samples:
         if sample.energy_wh is not None and sample.energy_wh < 0:
             raise ValidationError(_("A meter reading cannot be negative."))
         if sample.power_kw is not None and sample.power_kw < 0:
             raise ValidationError(_("Power cannot be negative."))
-    if connector_id == 0:
-        return  # readings of the whole pile: no gun to show them on
-    gun = _pile_gun(pile, connector_id)
-    order = _pile_order(pile, transaction_id) if transaction_id is not None else None
-    if order is not None and order.gun_id != gun.pk:
-        raise ValidationError(_("Transaction %(id)s runs on another gun.") % {"id": transaction_id})
-    PowerSample.objects.bulk_create(
-        PowerSample(gun=gun, order=order, sampled_at=s.at, power_kw=s.power_kw, soc_percent=s.soc_percent)
-        for s in samples
-        if s.power_kw is not None
-    )
-    latest = max(samples, key=lambda s: s.at, default=None)
-    if latest is not None and latest.power_kw is not None:
-        Gun.objects.filter(pk=gun.pk).update(live_power_kw=latest.power_kw)
-    readings = [s for s in samples if s.energy_wh is not None]
-    if order is not None and order.status == OrderStatus.CHARGING and readings:
-        reading = max(readings, key=lambda s: s.at)
-        if reading.energy_wh < order.meter_start_wh:
+    gun = _pile_gun(report.pile, report.connector_id)
+    order = None
+    if report.transaction_id is not None:
+        order = orders.get(report.transaction_id)
+        if order is None:
+            raise ValidationError(_("Transaction %(id)s is not known.") % {"id": report.transaction_id})
+        if order.pile_id != report.pile.pk:
+            raise ValidationError(_("Transaction %(id)s belongs to another pile.") % {"id": report.transaction_id})
+        if order.gun_id != gun.pk:
+            raise ValidationError(_("Transaction %(id)s runs on another gun.") % {"id": report.transaction_id})
+        readings = [s.energy_wh for s in report.samples if s.energy_wh is not None]
+        if readings and min(readings) < order.meter_start_wh:
             raise ValidationError(_("A meter reading cannot be below the meter start."))
-        # Conditional, so that a late reading never replaces a newer one or touches a stopped order.
-        newer = Q(meter_last_at__isnull=True) | Q(meter_last_at__lte=reading.at)
-        ChargingOrder.objects.filter(newer, pk=order.pk, status=OrderStatus.CHARGING).update(
-            meter_last_wh=reading.energy_wh,
-            meter_last_at=reading.at,
-            energy_kwh=_kwh(reading.energy_wh - order.meter_start_wh),
-        )
+    return gun, order
+
+
+@transaction.atomic
+def meter_reports_record(*, items: list[MeterReport]) -> list[ValidationError | None]:
+    """Record MeterValues, many piles' at once (the gateway gathers them): power samples for
+    the live charts, each gun's live power, and each order's latest energy reading, in a few
+    statements for the whole batch. Returns, per report, None or the ValidationError that
+    refused it; a refused report stores nothing."""
+    errors: list[ValidationError | None] = [None] * len(items)
+    wanted = {report.transaction_id for report in items if report.transaction_id is not None}
+    fields = ["pk", "pile_id", "gun_id", "status", "meter_start_wh", "meter_last_at", "transaction_id"]
+    orders = {o.transaction_id: o for o in ChargingOrder.objects.filter(transaction_id__in=wanted).only(*fields)}
+    samples, guns, readings = [], [], []
+    for index, report in enumerate(items):
+        if report.connector_id == 0 and report.transaction_id is None:
+            continue  # readings of the whole pile: no gun to show them on
+        try:
+            gun, order = _meter_report_check(report, orders)
+        except ValidationError as error:
+            errors[index] = error
+            continue
+        powered = [s for s in report.samples if s.power_kw is not None]
+        samples += [
+            PowerSample(gun=gun, order=order, sampled_at=s.at, power_kw=s.power_kw, soc_percent=s.soc_percent)
+            for s in powered
+        ]
+        if powered:
+            gun.live_power_kw = max(powered, key=lambda s: s.at).power_kw
+            guns.append(gun)
+        metered = [s for s in report.samples if s.energy_wh is not None]
+        if order is not None and order.status == OrderStatus.CHARGING and metered:
+            reading = max(metered, key=lambda s: s.at)
+            # A late reading never replaces a newer one.
+            if order.meter_last_at is None or order.meter_last_at <= reading.at:
+                order.meter_last_wh, order.meter_last_at = reading.energy_wh, reading.at
+                order.energy_kwh = _kwh(reading.energy_wh - order.meter_start_wh)
+                readings.append(order)
+    PowerSample.objects.bulk_create(samples)
+    # Parameterised UPDATEs sent in a pipeline: the ORM's bulk_update builds a CASE per field
+    # and row, which would cost more CPU than the rest of the batch.
+    with connection.cursor() as cursor:
+        if guns:
+            sql = f"UPDATE {Gun._meta.db_table} SET live_power_kw = %s WHERE id = %s"
+            cursor.executemany(sql, [(gun.live_power_kw, gun.pk) for gun in guns])
+        if readings:
+            # Only orders still charging: one stopped meanwhile keeps its final reading.
+            sql = (
+                f"UPDATE {ChargingOrder._meta.db_table} SET meter_last_wh = %s, meter_last_at = %s, energy_kwh = %s "
+                "WHERE id = %s AND status = %s"
+            )
+            rows = [(o.meter_last_wh, o.meter_last_at, o.energy_kwh, o.pk, OrderStatus.CHARGING) for o in readings]
+            cursor.executemany(sql, rows)
+    return errors
+
+
+def order_meter_values(*, pile: Pile, connector_id: int, samples: list[MeterSample], transaction_id=None) -> None:
+    """Record one MeterValues message (see `meter_reports_record`)."""
+    error = meter_reports_record(items=[MeterReport(pile, connector_id, samples, transaction_id)])[0]
+    if error is not None:
+        raise error
 
 
 def _kwh(wh: int) -> Decimal:
