@@ -69,12 +69,15 @@ def pile_key_set(*, user: User | None, pile: Pile, key: str | None = None) -> st
 
 
 def _gateway_piles():
-    # What the gateway keeps of a connected pile: its station, operator and guns.
-    return Pile.objects.select_related("station__area__operator").prefetch_related("guns")
+    # What the gateway keeps of a connected pile: its station, operator, tariff and guns.
+    return Pile.objects.select_related("station__area__operator", "station__tariff").prefetch_related(
+        "guns", "station__tariff__periods"
+    )
 
 
 def pile_for_gateway(pk: int) -> Pile:
-    """A connected pile as the gateway holds it, reloaded now and then to see people's changes."""
+    """A connected pile as the gateway holds it, reloaded now and then to see people's changes
+    (so a new tariff schedule prices the sessions that stop a minute later at the latest)."""
     return _gateway_piles().get(pk=pk)
 
 
