@@ -17,6 +17,7 @@ MENU = [
             (_("Operations areas"), "stations:area_list", "stations.view_area"),
             (_("Charging stations"), "stations:station_list", "stations.view_station"),
             (_("Charging piles"), "piles:pile_list", "piles.view_pile"),
+            (_("Pile security events"), "gateway:securityevent_list", "gateway.view_securityevent"),
         ],
     ),
 ]

@@ -79,11 +79,15 @@ class LocalTimeColumn(tables.Column):
         super().__init__(*args, **kwargs)
         self.tz_accessor = tables.A(tz_accessor)
 
+    def zone(self, record) -> str:
+        # A row with nothing to give its zone (an attempt by an unknown pile) is shown in UTC.
+        return self.tz_accessor.resolve(record, quiet=True) or "UTC"
+
     def render(self, value, record):
-        return in_tz(value, self.tz_accessor.resolve(record))
+        return in_tz(value, self.zone(record))
 
     def value(self, value, record):
-        return timezone.localtime(value, zoneinfo.ZoneInfo(self.tz_accessor.resolve(record))).replace(tzinfo=None)
+        return timezone.localtime(value, zoneinfo.ZoneInfo(self.zone(record))).replace(tzinfo=None)
 
 
 class BaseTable(tables.Table):

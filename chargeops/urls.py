@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("stations/", include("stations.urls")),
     path("piles/", include("piles.urls")),
+    path("gateway/", include("gateway.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -72,6 +72,9 @@ def _decimal(value: str, measurand: str) -> Decimal:
     return number
 
 
+USED_MEASURANDS = {Measurand.energy_active_import_register, Measurand.power_active_import, Measurand.soc}
+
+
 def meter_samples(meter_value: list[dict]) -> list[MeterSample]:
     """The energy register (Wh), total power (kW) and state of charge of each sampled moment.
     Values per phase are left out: the totals are what the platform charts and bills."""
@@ -83,6 +86,8 @@ def meter_samples(meter_value: list[dict]) -> list[MeterSample]:
             if sampled.get("phase") or sampled.get("format") == "SignedData":
                 continue
             measurand = sampled.get("measurand", Measurand.energy_active_import_register)
+            if measurand not in USED_MEASURANDS:
+                continue  # voltage, current, temperature…: not stored, so not judged either
             unit = sampled.get("unit")
             value = _decimal(sampled["value"], measurand)
             if measurand == Measurand.energy_active_import_register:
