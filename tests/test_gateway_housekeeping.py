@@ -111,3 +111,34 @@ def test_pile_key_refuses_bad_input_and_changes_nothing(args, message):
         call_command("pile_key", *args)
     pile.refresh_from_db()
     assert pile.ocpp_key_hash == before
+
+
+def test_a_batch_of_reports_stores_the_good_ones_and_refuses_each_bad_one_alone():
+    from orders.services import MeterReport, MeterSample, meter_reports_record
+    from piles.services import StatusReport, gun_status_reports
+
+    first, second = ocpp_pile(), ocpp_pile()
+    now = timezone.now()
+    errors = gun_status_reports(
+        items=[
+            StatusReport(first, 1, "Charging", "NoError", now),
+            StatusReport(second, 7, "Charging", "NoError", now),  # no gun 7
+            StatusReport(second, 2, "Faulted", "HighTemperature", now),
+        ]
+    )
+    assert [error is None for error in errors] == [True, False, True]
+    assert "has no gun 7" in errors[1].messages[0]
+    assert first.guns.get(connector_id=1).status == "Charging"
+    assert second.guns.get(connector_id=2).status == "Faulted"
+    assert StatusChange.objects.filter(gun__isnull=False).count() == 2
+
+    errors = meter_reports_record(
+        items=[
+            MeterReport(first, 1, [MeterSample(at=now, power_kw=Decimal("11.00"))]),
+            MeterReport(second, 1, [MeterSample(at=now, power_kw=Decimal("-1"))]),
+            MeterReport(second, 1, [MeterSample(at=now, energy_wh=5)], transaction_id=99999),
+        ]
+    )
+    assert [error is None for error in errors] == [True, False, False]
+    assert first.guns.get(connector_id=1).live_power_kw == Decimal("11.00")
+    assert second.guns.get(connector_id=1).live_power_kw == 0
