@@ -16,8 +16,12 @@ class SecurityEventFilterSet(BaseFilterSet):
         choices=SecurityEventKind.choices, label=_("Event"), widget=forms.CheckboxSelectMultiple
     )
     pile = django_filters.ModelChoiceFilter(queryset=Pile.objects.all(), label=_("Pile"))
-    since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"))
-    until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To"))
+    since = django_filters.DateFilter(
+        field_name="at", lookup_expr="date__gte", label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = django_filters.DateFilter(
+        field_name="at", lookup_expr="date__lte", label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = SecurityEvent

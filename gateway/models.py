@@ -80,7 +80,7 @@ class SecurityEvent(ScopedModel):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        verbose_name = _("security event")
+        verbose_name = _("pile security event")
         indexes = [models.Index(fields=["operator", "at"], name="security_event_time_idx")]
 
     def __str__(self):

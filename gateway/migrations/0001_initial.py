@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('pile', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='security_events', to='piles.pile', verbose_name='pile')),
             ],
             options={
-                'verbose_name': 'security event',
+                'verbose_name': 'pile security event',
                 'ordering': ['-at', '-pk'],
                 'indexes': [models.Index(fields=['operator', 'at'], name='security_event_time_idx')],
             },
