@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Operator, User
+from chargeops.db import rows_insert, rows_update
 from piles.choices import IdTagStatus
 from piles.models import Gun, IdTag, Pile
 
@@ -346,10 +347,7 @@ def meter_reports_record(*, items: list[MeterReport]) -> list[ValidationError | 
             errors[index] = error
             continue
         powered = [s for s in report.samples if s.power_kw is not None]
-        samples += [
-            PowerSample(gun=gun, order=order, sampled_at=s.at, power_kw=s.power_kw, soc_percent=s.soc_percent)
-            for s in powered
-        ]
+        samples += [(gun.pk, order.pk if order else None, s.at, s.power_kw, s.soc_percent) for s in powered]
         if powered:
             gun.live_power_kw = max(powered, key=lambda s: s.at).power_kw
             guns.append(gun)
@@ -361,21 +359,15 @@ def meter_reports_record(*, items: list[MeterReport]) -> list[ValidationError | 
                 order.meter_last_wh, order.meter_last_at = reading.energy_wh, reading.at
                 order.energy_kwh = _kwh(reading.energy_wh - order.meter_start_wh)
                 readings.append(order)
-    PowerSample.objects.bulk_create(samples)
-    # Parameterised UPDATEs sent in a pipeline: the ORM's bulk_update builds a CASE per field
-    # and row, which would cost more CPU than the rest of the batch.
-    with connection.cursor() as cursor:
-        if guns:
-            sql = f"UPDATE {Gun._meta.db_table} SET live_power_kw = %s WHERE id = %s"
-            cursor.executemany(sql, [(gun.live_power_kw, gun.pk) for gun in guns])
-        if readings:
-            # Only orders still charging: one stopped meanwhile keeps its final reading.
-            sql = (
-                f"UPDATE {ChargingOrder._meta.db_table} SET meter_last_wh = %s, meter_last_at = %s, energy_kwh = %s "
-                "WHERE id = %s AND status = %s"
-            )
-            rows = [(o.meter_last_wh, o.meter_last_at, o.energy_kwh, o.pk, OrderStatus.CHARGING) for o in readings]
-            cursor.executemany(sql, rows)
+    rows_insert(PowerSample, ["gun", "order", "sampled_at", "power_kw", "soc_percent"], samples)
+    rows_update(Gun, ["live_power_kw"], [(gun.live_power_kw, gun.pk) for gun in guns])
+    # Only orders still charging: one stopped meanwhile keeps its final reading.
+    rows_update(
+        ChargingOrder,
+        ["meter_last_wh", "meter_last_at", "energy_kwh"],
+        [(o.meter_last_wh, o.meter_last_at, o.energy_kwh, o.pk, OrderStatus.CHARGING) for o in readings],
+        where="id = %s AND status = %s",
+    )
     return errors
 
 

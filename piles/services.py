@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Operator, User
+from chargeops.db import rows_insert, rows_update
 from maintenance.choices import ErrorCode
 from maintenance.services import alarm_raise, alarms_clear_recovered
 from stations.models import Station
@@ -233,7 +234,7 @@ def gun_status_reports(*, items: list[StatusReport]) -> list[ValidationError | N
         code = "" if report.error_code == ErrorCode.NO_ERROR else report.error_code
         current = gun is not None and (gun.status_changed_at is None or gun.status_changed_at <= report.at)
         if not current or (gun.status, gun.error_code) != (status, code):
-            changes.append(StatusChange(pile=report.pile, gun=gun, status=status, error_code=code, at=report.at))
+            changes.append((report.pile.pk, gun.pk if gun else None, status, code, report.at))
         if current:
             gun.status, gun.error_code, gun.status_changed_at = status, code, report.at
             if status not in POWERED:
@@ -250,25 +251,14 @@ def gun_status_reports(*, items: list[StatusReport]) -> list[ValidationError | N
             )
         else:
             healthy.append((report, gun))
-    StatusChange.objects.bulk_create(changes)
-    _guns_status_write(guns)
+    rows_insert(StatusChange, ["pile", "gun", "status", "error_code", "at"], changes)
+    rows_update(
+        Gun,
+        ["status", "error_code", "status_changed_at", "live_power_kw"],
+        [(gun.status, gun.error_code, gun.status_changed_at, gun.live_power_kw, gun.pk) for gun in guns],
+    )
     alarms_clear_recovered(healthy)
     return errors
-
-
-def _guns_status_write(guns: list[Gun]) -> None:
-    """Write the reported statuses of many guns. One parameterised UPDATE sent for all of them
-    in a pipeline: the ORM's bulk_update builds a CASE per field and row, which costs more CPU
-    than the whole rest of a status report."""
-    if not guns:
-        return
-    sql = (
-        f"UPDATE {Gun._meta.db_table} SET status = %s, error_code = %s, status_changed_at = %s, live_power_kw = %s "
-        "WHERE id = %s"
-    )
-    rows = [(gun.status, gun.error_code, gun.status_changed_at, gun.live_power_kw, gun.pk) for gun in guns]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def gun_status_report(*, pile: Pile, connector_id: int, status: str, error_code: str, at: datetime, **fields):

@@ -256,6 +256,8 @@ def test_a_transaction_becomes_a_priced_order_with_power_samples(ocpp_gateway):
     )
     sample = PowerSample.objects.get()
     assert (sample.order_id, sample.power_kw, sample.soc_percent) == (order.pk, Decimal("48.50"), 42)
+    assert sample.sampled_at == start + timedelta(minutes=10)
+    assert PowerSample.objects.filter(sampled_at__gt=start, sampled_at__lt=start + timedelta(minutes=11)).count() == 1
     assert pile.guns.get(connector_id=2).live_power_kw == 0
 
 
