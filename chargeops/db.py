@@ -35,6 +35,17 @@ def rows_insert(model, fields: list[str], rows: list[tuple]) -> None:
         cursor.executemany(sql, _prepared(model, fields, rows))
 
 
+def objects_insert(objects: list) -> None:
+    """INSERT unsaved model instances of one model with every field's value as set (defaults
+    included); their primary keys stay unset."""
+    if not objects:
+        return
+    model = type(objects[0])
+    fields = [field.name for field in model._meta.concrete_fields if not field.primary_key]
+    attnames = [model._meta.get_field(name).attname for name in fields]
+    rows_insert(model, fields, [tuple(getattr(obj, attname) for attname in attnames) for obj in objects])
+
+
 def rows_update(model, fields: list[str], rows: list[tuple], where: str = "id = %s") -> None:
     """UPDATE with each row: the values of `fields`, then the parameters of `where`."""
     if not rows:

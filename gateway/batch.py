@@ -15,13 +15,15 @@ BATCH_WAIT_SECONDS = 0.005
 
 
 class Batch:
-    """Feeds items to `service(items)`, which returns, per item, None or the exception that
-    refused it. `submit(item)` returns once the item's batch committed, or raises its error."""
+    """Feeds items to `service(items)`, which returns, per item, its result or the exception
+    that refused it. `submit(item)` returns the result once the item's batch committed, or
+    raises the item's exception."""
 
     def __init__(self, run, service):
         self.run, self.service = run, service
         self.items, self.futures = [], []
         self.timer: asyncio.TimerHandle | None = None
+        self.writing: set[asyncio.Task] = set()
 
     async def submit(self, item):
         future = asyncio.get_running_loop().create_future()
@@ -31,9 +33,10 @@ class Batch:
             self._flush()
         elif self.timer is None:
             self.timer = asyncio.get_running_loop().call_later(BATCH_WAIT_SECONDS, self._flush)
-        error = await future
-        if error is not None:
-            raise error
+        outcome = await future
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
     def _flush(self):
         if self.timer is not None:
@@ -42,13 +45,21 @@ class Batch:
         items, futures = self.items, self.futures
         self.items, self.futures = [], []
         if items:
-            asyncio.ensure_future(self._write(items, futures))
+            task = asyncio.ensure_future(self._write(items, futures))
+            self.writing.add(task)
+            task.add_done_callback(self.writing.discard)
+
+    async def drain(self):
+        """Write what waits and wait for every write in flight (the gateway is stopping)."""
+        self._flush()
+        if self.writing:
+            await asyncio.gather(*self.writing, return_exceptions=True)
 
     async def _write(self, items, futures):
         try:
-            errors = await self.run(self.service, items=items)
+            outcomes = await self.run(self.service, items=items)
         except Exception as error:  # noqa: BLE001 (the whole batch failed: every pile hears why)
-            errors = [error] * len(items)
-        for future, error in zip(futures, errors, strict=True):
+            outcomes = [error] * len(items)
+        for future, outcome in zip(futures, outcomes, strict=True):
             if not future.done():
-                future.set_result(error)
+                future.set_result(outcome)

@@ -26,7 +26,7 @@ from ocpp.v16.enums import Action, DataTransferStatus, Measurand, RegistrationSt
 
 from gateway.protocol import FrameError, call_error_json, frame_parse, ocpp_time
 from gateway.services import pile_for_gateway
-from orders.services import MeterReport, MeterSample, id_tag_authorize, order_start, order_stop
+from orders.services import MeterReport, MeterSample, StartReport, StopReport, id_tag_authorize
 from piles.models import Pile
 from piles.services import StatusReport, pile_boot, pile_transfer_status_set
 
@@ -121,10 +121,10 @@ class PileSession(ChargePoint):
             raise PropertyConstraintViolationError(" ".join(error.messages)) from None
 
     async def _batched(self, batch, item):
-        """Hand a report to one of the gateway's batches (see gateway.batch)."""
+        """Hand a report to one of the gateway's batches (see gateway.batch); returns its result."""
         await self._pile_reload_when_due()
         try:
-            await batch.submit(item)
+            return await batch.submit(item)
         except ValidationError as error:
             raise PropertyConstraintViolationError(" ".join(error.messages)) from None
 
@@ -212,14 +212,9 @@ class PileSession(ChargePoint):
 
     @on(Action.start_transaction)
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **fields):
-        order, info = await self._service(
-            order_start,
-            connector_id=connector_id,
-            id_tag=id_tag,
-            meter_start_wh=meter_start,
-            at=ocpp_time(timestamp),
-        )
-        return call_result.StartTransaction(transaction_id=order.transaction_id, id_tag_info=_id_tag_info(info))
+        report = StartReport(self.pile, connector_id, id_tag, meter_start, ocpp_time(timestamp))
+        transaction_id, info = await self._batched(self.gateway.starts, report)
+        return call_result.StartTransaction(transaction_id=transaction_id, id_tag_info=_id_tag_info(info))
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id, meter_value, transaction_id=None):
@@ -231,13 +226,8 @@ class PileSession(ChargePoint):
     async def on_stop_transaction(self, meter_stop, timestamp, transaction_id, reason=None, id_tag=None, **fields):
         if meter_stop < 0:
             raise PropertyConstraintViolationError("meterStop is negative.")
-        await self._service(
-            order_stop,
-            transaction_id=transaction_id,
-            meter_stop_wh=meter_stop,
-            at=ocpp_time(timestamp),
-            reason=reason or "",
-        )
+        report = StopReport(self.pile, transaction_id, meter_stop, ocpp_time(timestamp), reason or "")
+        await self._batched(self.gateway.stops, report)
         if id_tag is None:
             return call_result.StopTransaction()
         info = await self._service(id_tag_authorize, id_tag=id_tag)

@@ -27,7 +27,7 @@ from ocpp.exceptions import OCPPError
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
-from orders.services import meter_reports_record, orders_close_abnormal
+from orders.services import meter_reports_record, order_starts, order_stops, orders_close_abnormal
 from piles.models import Pile, validate_charge_point_id
 from piles.services import gun_status_reports, pile_connection_set, piles_mark_silent_offline, piles_seen
 
@@ -101,6 +101,8 @@ class Gateway:
         self.executor = ThreadPoolExecutor(db_threads, thread_name_prefix="ocpp-db")
         self.status_reports = Batch(self.db, gun_status_reports)
         self.meter_reports = Batch(self.db, meter_reports_record)
+        self.starts = Batch(self.db, order_starts)
+        self.stops = Batch(self.db, order_stops)
         self.sessions: dict[int, PileSession] = {}
         self.response_timeout = response_timeout
         self._seen: set[int] = set()
@@ -334,6 +336,8 @@ class Gateway:
             finally:
                 for task in background + self._tasks:
                     task.cancel()
+                for batch in (self.status_reports, self.meter_reports, self.starts, self.stops):
+                    await batch.drain()
                 await self.seen_flush()
         self._executor_shutdown()
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Operator, User
-from chargeops.db import rows_insert, rows_update
+from chargeops.db import objects_insert, rows_insert, rows_update
 from piles.choices import IdTagStatus
 from piles.models import Gun, IdTag, Pile
 
@@ -178,15 +178,16 @@ def order_number_for_transaction(started_at: datetime, transaction_id: int) -> s
 # Charging sessions as piles report them over OCPP.
 
 
-def transaction_id_next() -> int:
-    """The next OCPP transaction id: a PostgreSQL sequence, or on SQLite (which lets one writer
-    in at a time) one more than the highest id, read inside the caller's write transaction."""
+def transaction_ids_next(count: int) -> list[int]:
+    """The next OCPP transaction ids: a PostgreSQL sequence, or on SQLite (which lets one writer
+    in at a time) the ones after the highest id, read inside the caller's write transaction."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval('ocpp_transaction_id_seq')")
-        else:
-            cursor.execute("SELECT COALESCE(MAX(transaction_id), 0) + 1 FROM orders_chargingorder")
-        return cursor.fetchone()[0]
+            cursor.execute("SELECT nextval('ocpp_transaction_id_seq') FROM generate_series(1, %s)", [count])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT COALESCE(MAX(transaction_id), 0) FROM orders_chargingorder")
+        highest = cursor.fetchone()[0]
+        return list(range(highest + 1, highest + count + 1))
 
 
 def transaction_ids_resync() -> None:
@@ -212,11 +213,7 @@ def _one(queryset):
     return next(iter(queryset.order_by()[:1]), None)
 
 
-def id_tag_authorize(*, pile: Pile, id_tag: str, at: datetime | None = None) -> IdTagInfo:
-    """What the pile is to do with an id tag: Accepted only for a tag of the pile's own operator
-    that is accepted and not expired, and only on a pile in use; unknown tags are Invalid."""
-    at = at or timezone.now()
-    tag = _one(IdTag.objects.filter(operator_id=pile.station.area.operator_id, id_tag=id_tag))
+def _id_tag_info(pile: Pile, tag: IdTag | None, at: datetime) -> IdTagInfo:
     if tag is None:
         return IdTagInfo(IdTagStatus.INVALID)
     if tag.status != IdTagStatus.ACCEPTED:
@@ -228,6 +225,23 @@ def id_tag_authorize(*, pile: Pile, id_tag: str, at: datetime | None = None) -> 
     return IdTagInfo(IdTagStatus.ACCEPTED, tag.expires_at, tag)
 
 
+def _id_tags(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], IdTag]:
+    """The id tags of (operator id, tag) pairs, in one query."""
+    if not pairs:
+        return {}
+    tags = IdTag.objects.filter(
+        operator_id__in={operator for operator, _tag in pairs}, id_tag__in={tag for _operator, tag in pairs}
+    ).order_by()
+    return {(tag.operator_id, tag.id_tag): tag for tag in tags if (tag.operator_id, tag.id_tag) in pairs}
+
+
+def id_tag_authorize(*, pile: Pile, id_tag: str, at: datetime | None = None) -> IdTagInfo:
+    """What the pile is to do with an id tag: Accepted only for a tag of the pile's own operator
+    that is accepted and not expired, and only on a pile in use; unknown tags are Invalid."""
+    key = (pile.station.area.operator_id, id_tag)
+    return _id_tag_info(pile, _id_tags({key}).get(key), at or timezone.now())
+
+
 def _pile_gun(pile: Pile, connector_id: int) -> Gun:
     gun = pile.gun_numbered(connector_id)
     if gun is None:
@@ -235,54 +249,82 @@ def _pile_gun(pile: Pile, connector_id: int) -> Gun:
     return gun
 
 
+@dataclass(frozen=True)
+class StartReport:
+    """One StartTransaction."""
+
+    pile: Pile
+    connector_id: int
+    id_tag: str
+    meter_start_wh: int
+    at: datetime
+
+
 @transaction.atomic
-def order_start(
-    *, pile: Pile, connector_id: int, id_tag: str, meter_start_wh: int, at: datetime
-) -> tuple[ChargingOrder, IdTagInfo]:
-    """Open the order of a StartTransaction. Piles resend a StartTransaction whose answer they
-    lost; the same pile, gun, tag, meter reading and time give back the order already made.
-    A refused tag still gets an order (OCPP has the pile stop such a session at once)."""
-    if meter_start_wh < 0:
-        raise ValidationError(_("The meter start cannot be negative."))
-    gun = _pile_gun(pile, connector_id)
-    info = id_tag_authorize(pile=pile, id_tag=id_tag, at=at)
-    existing = _one(
-        ChargingOrder.objects.filter(
-            pile=pile, gun=gun, id_tag=info.id_tag, id_tag_text=id_tag, meter_start_wh=meter_start_wh, started_at=at
+def order_starts(*, items: list[StartReport]) -> list[tuple[int, IdTagInfo] | ValidationError]:
+    """Open the orders of StartTransactions, many piles' at once (the gateway gathers them).
+    Returns per report its transaction id and id tag answer, or the ValidationError that
+    refused it.
+
+    Piles resend a StartTransaction whose answer they lost; the same pile, gun, tag, meter
+    reading and time give back the transaction already made. A refused tag still gets an
+    order (OCPP has the pile stop such a session at once)."""
+    results: list = [None] * len(items)
+    accepted = []
+    for index, report in enumerate(items):
+        try:
+            if report.meter_start_wh < 0:
+                raise ValidationError(_("The meter start cannot be negative."))
+            accepted.append((index, report, _pile_gun(report.pile, report.connector_id)))
+        except ValidationError as error:
+            results[index] = error
+    tags = _id_tags({(report.pile.station.area.operator_id, report.id_tag) for _i, report, _gun in accepted})
+    resent = {
+        (o.pile_id, o.gun_id, o.id_tag_text, o.meter_start_wh, o.started_at): o.transaction_id
+        for o in ChargingOrder.objects.filter(
+            pile_id__in={report.pile.pk for _i, report, _gun in accepted},
+            started_at__in={report.at for _i, report, _gun in accepted},
         )
-    )
-    if existing is not None:
-        return existing, info
-    order = ChargingOrder(
-        station=pile.station,
-        pile=pile,
-        gun=gun,
-        id_tag=info.id_tag,
-        id_tag_text=id_tag,
-        transaction_id=transaction_id_next(),
-        started_at=at,
-        meter_start_wh=meter_start_wh,
-        meter_last_wh=meter_start_wh,
-        meter_last_at=at,
-        payment_method=PaymentMethod.RFID_CARD,
-    )
-    order.number = order_number_for_transaction(at, order.transaction_id)
-    # Every value is the gateway's own or checked above; the table's constraints guard the rest
-    # (a full_clean() would cost a query per unique field and constraint on every start).
-    order.save(force_insert=True)
-    return order, info
+        .order_by()
+        .only("pile_id", "gun_id", "id_tag_text", "meter_start_wh", "started_at", "transaction_id")
+    }
+    orders = []
+    for index, report, gun in accepted:
+        info = _id_tag_info(report.pile, tags.get((report.pile.station.area.operator_id, report.id_tag)), report.at)
+        previous = resent.get((report.pile.pk, gun.pk, report.id_tag, report.meter_start_wh, report.at))
+        if previous is not None:
+            results[index] = (previous, info)
+            continue
+        order = ChargingOrder(
+            station=report.pile.station,
+            pile=report.pile,
+            gun=gun,
+            id_tag=info.id_tag,
+            id_tag_text=report.id_tag,
+            started_at=report.at,
+            meter_start_wh=report.meter_start_wh,
+            meter_last_wh=report.meter_start_wh,
+            meter_last_at=report.at,
+            payment_method=PaymentMethod.RFID_CARD,
+        )
+        orders.append((index, order, info))
+    for (index, order, info), transaction_id in zip(orders, transaction_ids_next(len(orders)), strict=True):
+        order.transaction_id = transaction_id
+        order.number = order_number_for_transaction(order.started_at, transaction_id)
+        results[index] = (transaction_id, info)
+    # Every value is the gateway's own or checked above; the table's constraints guard the rest.
+    objects_insert([order for _index, order, _info in orders])
+    return results
 
 
-def _pile_order(pile: Pile, transaction_id: int, *, for_stop: bool = False) -> ChargingOrder:
-    orders = ChargingOrder.objects.filter(transaction_id=transaction_id)
-    if for_stop:
-        orders = orders.select_for_update()
-    order = _one(orders)
-    if order is None:
-        raise ValidationError(_("Transaction %(id)s is not known.") % {"id": transaction_id})
-    if order.pile_id != pile.pk:
-        raise ValidationError(_("Transaction %(id)s belongs to another pile.") % {"id": transaction_id})
-    return order
+def order_start(*, pile: Pile, connector_id: int, id_tag: str, meter_start_wh: int, at: datetime):
+    """Open the order of one StartTransaction (see `order_starts`); returns it and the id tag
+    answer."""
+    result = order_starts(items=[StartReport(pile, connector_id, id_tag, meter_start_wh, at)])[0]
+    if isinstance(result, ValidationError):
+        raise result
+    transaction_id, info = result
+    return ChargingOrder.objects.get(transaction_id=transaction_id), info
 
 
 @dataclass(frozen=True)
@@ -396,6 +438,7 @@ STOP_FIELDS = [
 
 
 def _order_close(order: ChargingOrder, *, meter_stop_wh: int, at: datetime, status: str, reason: str) -> None:
+    """Set a closing order's stop, energy and fees (the caller writes them: STOP_FIELDS)."""
     order.stopped_at = max(at, order.started_at)
     order.meter_stop_wh = meter_stop_wh
     order.meter_last_wh = meter_stop_wh
@@ -410,28 +453,76 @@ def _order_close(order: ChargingOrder, *, meter_stop_wh: int, at: datetime, stat
     )
     order.electricity_fee, order.service_fee, order.amount = fee.electricity_fee, fee.service_fee, fee.amount
     order.status, order.stop_reason = status, reason
+
+
+def _orders_closed_write(orders: list[ChargingOrder]) -> None:
     # The check constraints on the table (stop after start, meter not backwards) guard these.
-    order.save(update_fields=STOP_FIELDS)
-    Gun.objects.filter(pk=order.gun_id).update(live_power_kw=Decimal("0"))
+    rows_update(ChargingOrder, STOP_FIELDS, [(*(getattr(o, f) for f in STOP_FIELDS), o.pk) for o in orders])
+    rows_update(Gun, ["live_power_kw"], [(Decimal("0"), order.gun_id) for order in orders])
+
+
+@dataclass(frozen=True)
+class StopReport:
+    """One StopTransaction."""
+
+    pile: Pile
+    transaction_id: int
+    meter_stop_wh: int
+    at: datetime
+    reason: str = ""
+
+
+def _stop_check(report: StopReport, order: ChargingOrder | None) -> bool:
+    """Whether the stop closes the order (False: it is a resend of the stop already made)."""
+    if order is None:
+        raise ValidationError(_("Transaction %(id)s is not known.") % {"id": report.transaction_id})
+    if order.pile_id != report.pile.pk:
+        raise ValidationError(_("Transaction %(id)s belongs to another pile.") % {"id": report.transaction_id})
+    if order.status != OrderStatus.CHARGING:
+        if order.meter_stop_wh == report.meter_stop_wh and order.stopped_at == max(report.at, order.started_at):
+            return False
+        raise ValidationError(_("Transaction %(id)s is already stopped.") % {"id": report.transaction_id})
+    if report.meter_stop_wh < order.meter_start_wh:
+        raise ValidationError(_("The meter stop cannot be below the meter start."))
+    if report.at < order.started_at:
+        raise ValidationError(_("A transaction cannot stop before it started."))
+    return True
 
 
 @transaction.atomic
-def order_stop(*, pile: Pile, transaction_id: int, meter_stop_wh: int, at: datetime, reason: str = "") -> ChargingOrder:
-    """Close the order of a StopTransaction: energy from the meter, fee from the station's tariff.
-    A resent stop with the same reading and time is answered again without changing anything."""
-    order = _pile_order(pile, transaction_id, for_stop=True)
-    if order.station_id == pile.station_id:
-        order.station = pile.station  # the gateway's copy, with its tariff's periods loaded
-    if order.status != OrderStatus.CHARGING:
-        if order.meter_stop_wh == meter_stop_wh and order.stopped_at == max(at, order.started_at):
-            return order
-        raise ValidationError(_("Transaction %(id)s is already stopped.") % {"id": transaction_id})
-    if meter_stop_wh < order.meter_start_wh:
-        raise ValidationError(_("The meter stop cannot be below the meter start."))
-    if at < order.started_at:
-        raise ValidationError(_("A transaction cannot stop before it started."))
-    _order_close(order, meter_stop_wh=meter_stop_wh, at=at, status=OrderStatus.COMPLETED, reason=reason or "Local")
-    return order
+def order_stops(*, items: list[StopReport]) -> list[ValidationError | None]:
+    """Close the orders of StopTransactions, many piles' at once (the gateway gathers them):
+    energy from the meter, fee from the station's tariff. A resent stop with the same reading
+    and time is answered again without changing anything. Returns per report None or the
+    ValidationError that refused it."""
+    results: list[ValidationError | None] = [None] * len(items)
+    wanted = [report.transaction_id for report in items]
+    orders = {o.transaction_id: o for o in ChargingOrder.objects.select_for_update().filter(transaction_id__in=wanted)}
+    closed = []
+    for index, report in enumerate(items):
+        order = orders.get(report.transaction_id)
+        try:
+            if not _stop_check(report, order):
+                continue
+        except ValidationError as error:
+            results[index] = error
+            continue
+        if order.station_id == report.pile.station_id:
+            order.station = report.pile.station  # the gateway's copy, with its tariff's periods loaded
+        reason = report.reason or StopReason.LOCAL
+        _order_close(
+            order, meter_stop_wh=report.meter_stop_wh, at=report.at, status=OrderStatus.COMPLETED, reason=reason
+        )
+        closed.append(order)
+    _orders_closed_write(closed)
+    return results
+
+
+def order_stop(*, pile: Pile, transaction_id: int, meter_stop_wh: int, at: datetime, reason: str = "") -> None:
+    """Close the order of one StopTransaction (see `order_stops`)."""
+    error = order_stops(items=[StopReport(pile, transaction_id, meter_stop_wh, at, reason)])[0]
+    if error is not None:
+        raise error
 
 
 def orders_close_abnormal(*, now: datetime | None = None) -> int:
@@ -457,5 +548,6 @@ def orders_close_abnormal(*, now: datetime | None = None) -> int:
                     status=OrderStatus.ABNORMAL,
                     reason=StopReason.OTHER,
                 )
+                _orders_closed_write([order])
                 closed += 1
     return closed
