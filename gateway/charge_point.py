@@ -3,7 +3,6 @@ and commands from the outbox go to the pile as OCPP calls."""
 
 import dataclasses
 import logging
-import time
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -25,16 +24,11 @@ from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action, DataTransferStatus, Measurand, RegistrationStatus, UnitOfMeasure
 
 from gateway.protocol import FrameError, call_error_json, frame_parse, ocpp_time
-from gateway.services import pile_for_gateway
 from orders.services import MeterReport, MeterSample, StartReport, StopReport, id_tag_authorize
 from piles.models import Pile
 from piles.services import StatusReport, pile_boot, pile_transfer_status_set
 
 logger = logging.getLogger(__name__)
-
-# The gateway keeps each connected pile (station, operator, guns) in memory, so that a message
-# costs no lookups; it reloads it this often to see what people changed (guns, usage state).
-PILE_RELOAD_SECONDS = 60
 
 # The actions a pile may send to the central system; others it may not (they go the other way).
 PILE_ACTIONS = {
@@ -109,12 +103,10 @@ class PileSession(ChargePoint):
         super().__init__(pile.charge_point_id, connection, response_timeout=response_timeout)
         self.pile = pile
         self.gateway = gateway
-        self.loaded_at = time.monotonic()
 
     async def _service(self, function, **kwargs):
         """Run a domain service for this pile in the gateway's database threads. A refusal by
         the service (a ValidationError) is the pile's error: PropertyConstraintViolation."""
-        await self._pile_reload_when_due()
         try:
             return await self.gateway.db(function, pile=self.pile, **kwargs)
         except ValidationError as error:
@@ -122,16 +114,10 @@ class PileSession(ChargePoint):
 
     async def _batched(self, batch, item):
         """Hand a report to one of the gateway's batches (see gateway.batch); returns its result."""
-        await self._pile_reload_when_due()
         try:
             return await batch.submit(item)
         except ValidationError as error:
             raise PropertyConstraintViolationError(" ".join(error.messages)) from None
-
-    async def _pile_reload_when_due(self):
-        if time.monotonic() - self.loaded_at > PILE_RELOAD_SECONDS:
-            self.pile = await self.gateway.db(pile_for_gateway, pk=self.pile.pk)
-            self.loaded_at = time.monotonic()
 
     async def route_message(self, raw_msg):
         self.gateway.seen(self.pile.pk)

@@ -34,7 +34,14 @@ from piles.services import gun_status_reports, pile_connection_set, piles_mark_s
 from .batch import Batch
 from .charge_point import PileSession
 from .choices import CommandStatus, SecurityEventKind
-from .services import COMMANDS_CHANNEL, command_answer_record, commands_claim, pile_authenticate, security_event_record
+from .services import (
+    COMMANDS_CHANNEL,
+    command_answer_record,
+    commands_claim,
+    pile_authenticate,
+    piles_for_gateway,
+    security_event_record,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +61,9 @@ FLOOD_RATE_PER_SECOND = 50
 AUTH_DELAY_MAX = 8.0
 AUTH_FAILURE_MEMORY_SECONDS = 600
 SEEN_FLUSH_SECONDS = 5
+# The gateway keeps each connected pile (station, operator, tariff, guns) in memory, so that a
+# message costs no lookups; it reloads them all this often to see what people changed.
+PILE_RELOAD_SECONDS = 60
 COMMAND_POLL_SECONDS = 3
 HOUSEKEEPING_SECONDS = 60
 
@@ -230,6 +240,20 @@ class Gateway:
             pile_ids, self._seen = list(self._seen), set()
             await self.db(piles_seen, pile_ids=pile_ids, at=timezone.now())
 
+    async def _piles_reload_loop(self):
+        while True:
+            await asyncio.sleep(PILE_RELOAD_SECONDS)
+            try:
+                await self.piles_reload()
+            except Exception:
+                logger.exception("Reloading the connected piles failed")
+
+    async def piles_reload(self):
+        piles = await self.db(piles_for_gateway, pks=list(self.sessions))
+        for pk, session in list(self.sessions.items()):
+            if pk in piles:
+                session.pile = piles[pk]
+
     async def _commands_loop(self):
         while True:
             with contextlib.suppress(TimeoutError):
@@ -323,7 +347,7 @@ class Gateway:
             ping_timeout=60,
         ) as server:
             self.port = server.sockets[0].getsockname()[1]
-            loops = [self._seen_flush_loop(), self._commands_loop()]
+            loops = [self._seen_flush_loop(), self._commands_loop(), self._piles_reload_loop()]
             if settings.REDIS_URL:
                 loops.append(self._redis_listen())
             if self.housekeeping:

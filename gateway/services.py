@@ -75,10 +75,10 @@ def _gateway_piles():
     )
 
 
-def pile_for_gateway(pk: int) -> Pile:
-    """A connected pile as the gateway holds it, reloaded now and then to see people's changes
-    (so a new tariff schedule prices the sessions that stop a minute later at the latest)."""
-    return _gateway_piles().get(pk=pk)
+def piles_for_gateway(pks: list[int]) -> dict[int, Pile]:
+    """Connected piles as the gateway holds them, reloaded every minute to see people's changes
+    (a new tariff schedule prices the sessions that stop a minute later at the latest)."""
+    return {pile.pk: pile for pile in _gateway_piles().filter(pk__in=pks)}
 
 
 def pile_authenticate(charge_point_id: str, key: str | None) -> tuple[Pile | None, str | None]:

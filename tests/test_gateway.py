@@ -336,3 +336,19 @@ def test_simulated_piles_take_over_online_piles_and_carry_on_their_sessions(ocpp
     assert order.power_samples.exists()
     offline.refresh_from_db()
     assert offline.booted_at is None
+
+
+def test_the_gateway_sees_peoples_changes_to_a_connected_pile_when_it_reloads(ocpp_gateway):
+    pile = ocpp_pile()
+    IdTagFactory(operator=pile.station.area.operator, id_tag="GOOD")
+
+    async def scenario(client):
+        before = (await client.call(call.Authorize(id_tag="GOOD"))).id_tag_info["status"]
+        await db(lambda: Pile.objects.filter(pk=pile.pk).update(usage_state="disabled"))
+        await asyncio.wrap_future(
+            asyncio.run_coroutine_threadsafe(ocpp_gateway.gateway.piles_reload(), ocpp_gateway.loop)
+        )
+        after = (await client.call(call.Authorize(id_tag="GOOD"))).id_tag_info["status"]
+        return before, after
+
+    assert run_async(session(ocpp_gateway.url, pile, scenario)) == ("Accepted", "Blocked")
