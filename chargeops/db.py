@@ -2,37 +2,44 @@
 
 A network's status reports and meter readings arrive by the thousand per second. The ORM's
 bulk_create and bulk_update build a model instance, or a CASE expression, per row and field,
-which costs more CPU than everything else a report needs; these helpers send one parameterised
-statement for all the rows in a pipeline instead. Only the batch services use them, with values
-they have already checked.
+which costs more CPU than everything else a report needs; these helpers send one statement for
+all the rows instead. Only the batch services use them, with values they have already checked.
 """
 
 from django.db import connection
 
+# SQLite takes at most 32,766 parameters per statement; PostgreSQL 65,535.
+MAX_PARAMETERS = 30000
 
-def _columns(model, fields: list[str]) -> list[str]:
-    return [connection.ops.quote_name(model._meta.get_field(name).column) for name in fields]
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _chunks(rows: list[tuple], width: int):
+    size = max(1, MAX_PARAMETERS // max(width, 1))
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
 def _prepared(model, fields: list[str], rows: list[tuple]) -> list[tuple]:
     """Rows with each value as the database takes it (times in UTC on SQLite, and so on)."""
     preps = [model._meta.get_field(name).get_db_prep_save for name in fields]
-    return [
-        tuple(prep(value, connection) for prep, value in zip(preps, row[: len(fields)], strict=True))
-        + tuple(row[len(fields) :])
-        for row in rows
-    ]
+    return [tuple(prep(value, connection) for prep, value in zip(preps, row, strict=True)) for row in rows]
 
 
 def rows_insert(model, fields: list[str], rows: list[tuple]) -> None:
-    """INSERT each row (values in the order of `fields`)."""
+    """INSERT the rows (values in the order of `fields`) with one multi-row statement."""
     if not rows:
         return
-    columns = ", ".join(_columns(model, fields))
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    columns = ", ".join(_quote(model._meta.get_field(name).column) for name in fields)
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, _prepared(model, fields, rows))
+        for chunk in _chunks(_prepared(model, fields, rows), len(fields)):
+            sql = (
+                f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) VALUES {', '.join([placeholder] * len(chunk))}"
+            )
+            cursor.execute(sql, [value for row in chunk for value in row])
 
 
 def objects_insert(objects: list) -> None:
@@ -41,16 +48,44 @@ def objects_insert(objects: list) -> None:
     if not objects:
         return
     model = type(objects[0])
-    fields = [field.name for field in model._meta.concrete_fields if not field.primary_key]
-    attnames = [model._meta.get_field(name).attname for name in fields]
-    rows_insert(model, fields, [tuple(getattr(obj, attname) for attname in attnames) for obj in objects])
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    rows = [tuple(getattr(obj, field.attname) for field in fields) for obj in objects]
+    rows_insert(model, [field.name for field in fields], rows)
 
 
-def rows_update(model, fields: list[str], rows: list[tuple], where: str = "id = %s") -> None:
-    """UPDATE with each row: the values of `fields`, then the parameters of `where`."""
+def rows_update(model, fields: list[str], rows: list[tuple], only_where: dict | None = None) -> None:
+    """UPDATE each row's object (the primary key last in each row) with its values of `fields`,
+    in one statement; `only_where` ({field: value}) limits it to rows still in that state."""
     if not rows:
         return
-    assignments = ", ".join(f"{column} = %s" for column in _columns(model, fields))
-    sql = f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET {assignments} WHERE {where}"
+    meta = model._meta
+    columns = [meta.get_field(name).column for name in fields]
+    key = meta.pk.column
+    postgres = connection.vendor == "postgresql"
+
+    def value_of(field_name, column):
+        # PostgreSQL types a VALUES list from its literals; the column's type is cast to.
+        return (
+            f"CAST(v.{_quote(column)} AS {meta.get_field(field_name).db_type(connection)})"
+            if postgres
+            else f"v.{_quote(column)}"
+        )
+
+    assignments = ", ".join(
+        f"{_quote(column)} = {value_of(name, column)}" for name, column in zip(fields, columns, strict=True)
+    )
+    names = ", ".join(_quote(column) for column in [*columns, key])
+    conditions = [f"{_quote(meta.db_table)}.{_quote(key)} = v.{_quote(key)}"]
+    extra = []
+    for name, value in (only_where or {}).items():
+        conditions.append(f"{_quote(meta.db_table)}.{_quote(meta.get_field(name).column)} = %s")
+        extra.append(value)
+    placeholder = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    prepared = _prepared(model, [*fields, meta.pk.name], rows)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, _prepared(model, fields, rows))
+        for chunk in _chunks(prepared, len(fields) + 1):
+            sql = (
+                f"WITH v ({names}) AS (VALUES {', '.join([placeholder] * len(chunk))}) "
+                f"UPDATE {_quote(meta.db_table)} SET {assignments} FROM v WHERE {' AND '.join(conditions)}"
+            )
+            cursor.execute(sql, [value for row in chunk for value in row] + extra)

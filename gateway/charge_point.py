@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.charge_point import remove_nones, serialize_as_dict
 from ocpp.exceptions import (
     InternalError,
     NotSupportedError,
@@ -18,12 +18,20 @@ from ocpp.exceptions import (
 from ocpp.exceptions import (
     NotImplementedError as OCPPNotImplemented,
 )
-from ocpp.messages import MessageType, _validate_payload
+from ocpp.messages import MessageType
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action, DataTransferStatus, Measurand, RegistrationStatus, UnitOfMeasure
 
-from gateway.protocol import FrameError, call_error_json, frame_parse, ocpp_time
+from gateway.protocol import (
+    FrameError,
+    call_error_json,
+    call_validate,
+    frame_parse,
+    keys_to_camel,
+    keys_to_snake,
+    ocpp_time,
+)
 from orders.services import MeterReport, MeterSample, StartReport, StopReport, id_tag_authorize
 from piles.models import Pile
 from piles.services import StatusReport, pile_boot, pile_transfer_status_set
@@ -147,15 +155,15 @@ class PileSession(ChargePoint):
         package's own version also validates our answers against the schemas and inspects the
         handler's signature on every message, which cost a sixth of the gateway's CPU; our
         answers are dataclasses of the package, and the tests check them with its client."""
-        _validate_payload(message, "1.6")
+        call_validate(message)
         try:
-            response = await self.route_map[message.action]["_on_action"](**camel_to_snake_case(message.payload))
+            response = await self.route_map[message.action]["_on_action"](**keys_to_snake(message.payload))
         except OCPPError:
             raise
         except Exception as error:
             logger.exception("%s: %s failed", self.id, message.action)
             raise InternalError("The central system could not handle this message.") from error
-        payload = snake_to_camel_case(remove_nones(serialize_as_dict(response)))
+        payload = keys_to_camel(remove_nones(serialize_as_dict(response)))
         await self._send(message.create_call_result(payload).to_json())
 
     async def _send(self, message):

@@ -3,8 +3,13 @@ the JSON schemas leave out (timestamps, numbers in range)."""
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
+import fastjsonschema
+import ocpp
 from django.utils import timezone
+from ocpp.charge_point import camel_to_snake_case, snake_to_camel_case
 from ocpp.exceptions import (
     FormationViolationError,
     FormatViolationError,
@@ -76,6 +81,29 @@ def frame_parse(raw: str | bytes) -> Call | CallResult | CallError:
     raise FrameError(ProtocolError(f"Unknown message type {kind}."), unique_id)
 
 
+SCHEMAS = Path(ocpp.__file__).parent / "v16" / "schemas"
+
+
+@lru_cache(maxsize=64)
+def _call_validator(action: str):
+    return fastjsonschema.compile(json.loads((SCHEMAS / f"{action}.json").read_text(encoding="utf-8-sig")))
+
+
+def call_validate(call: Call) -> None:
+    """Check a pile's call against the `ocpp` package's OCPP 1.6 schema of its action (compiled
+    once). The errors are those the package gives: a wrong type, a too long string or a date
+    that is not one is a TypeConstraintViolation, a missing field a ProtocolError, anything
+    else a FormationViolation."""
+    try:
+        _call_validator(call.action)(call.payload)
+    except fastjsonschema.JsonSchemaValueException as error:
+        if error.rule in ("type", "maxLength", "format"):
+            raise TypeConstraintViolationError(error.message) from None
+        if error.rule == "required":
+            raise ProtocolError(error.message) from None
+        raise FormationViolationError(error.message) from None
+
+
 def call_error_json(unique_id: str, error: OCPPError) -> str:
     code = CODES_16.get(error.code, error.code)
     description = str(error.description or "")[:255]
@@ -101,3 +129,34 @@ def ocpp_time(value: str | None, field: str = "timestamp") -> datetime:
     if moment > timezone.now() + FUTURE_TOLERANCE:
         raise PropertyConstraintViolationError(f"{field} {value} is in the future.")
     return moment
+
+
+# The `ocpp` package renames payload keys between OCPP's camelCase and Python's snake_case with
+# regular expressions, key by key, on every message. The keys are the schemas' few hundred names
+# (a call is validated before its keys are renamed), so each is worked out once.
+
+
+@lru_cache(maxsize=2048)
+def _snake(key: str) -> str:
+    return next(iter(camel_to_snake_case({key: None})))
+
+
+@lru_cache(maxsize=2048)
+def _camel(key: str) -> str:
+    return next(iter(snake_to_camel_case({key: None})))
+
+
+def _keys_renamed(data, rename):
+    if isinstance(data, dict):
+        return {rename(key): _keys_renamed(value, rename) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_keys_renamed(value, rename) for value in data]
+    return data
+
+
+def keys_to_snake(data):
+    return _keys_renamed(data, _snake)
+
+
+def keys_to_camel(data):
+    return _keys_renamed(data, _camel)

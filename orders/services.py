@@ -407,8 +407,8 @@ def meter_reports_record(*, items: list[MeterReport]) -> list[ValidationError | 
     rows_update(
         ChargingOrder,
         ["meter_last_wh", "meter_last_at", "energy_kwh"],
-        [(o.meter_last_wh, o.meter_last_at, o.energy_kwh, o.pk, OrderStatus.CHARGING) for o in readings],
-        where="id = %s AND status = %s",
+        [(o.meter_last_wh, o.meter_last_at, o.energy_kwh, o.pk) for o in readings],
+        only_where={"status": OrderStatus.CHARGING},
     )
     return errors
 
