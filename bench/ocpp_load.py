@@ -68,7 +68,7 @@ class LoadPile:
         answer = json.loads(await self.connection.recv())
         if measure:
             finished = time.perf_counter()
-            self.latencies.append(finished - started)
+            self.latencies.append((action, finished - started))
             self.finished.append(finished)
         if answer[0] != 3:
             self.errors += 1
@@ -162,7 +162,12 @@ async def load(url, piles, seconds, interval, transaction_every, key, idle):
     until = time.monotonic() + seconds
     await asyncio.gather(*(pile.run(until) for pile in crowd))
     window_end = begun + seconds
-    latencies = sorted(latency for pile in crowd for latency in pile.latencies)
+    latencies = sorted(latency for pile in crowd for _action, latency in pile.latencies)
+    by_action = {}
+    for pile in crowd:
+        for action, latency in pile.latencies:
+            by_action.setdefault(action, []).append(latency)
+    p99_by_action = {action: sorted(values)[int(len(values) * 0.99)] for action, values in by_action.items()}
     in_window = sum(1 for pile in crowd for moment in pile.finished if moment <= window_end)
     result = {
         "connected": len(crowd),
@@ -173,6 +178,7 @@ async def load(url, piles, seconds, interval, transaction_every, key, idle):
         "errors": sum(pile.errors for pile in crowd),
         "p50": latencies[len(latencies) // 2] if latencies else None,
         "p99": latencies[int(len(latencies) * 0.99)] if latencies else None,
+        "p99_by_action": p99_by_action,
         "transactions": sum(pile.transactions for pile in crowd),
         "energy_wh": sum(pile.energy_wh for pile in crowd),
     }
@@ -234,16 +240,37 @@ async def bare_server(port):
 # The orchestration.
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its children (the gateway's workers)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == pid:
+                children.append(int(entry.name))
+    return [pid, *children]
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    total = 0.0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+    return total
 
 
 def wait_port(port, seconds=60):
@@ -339,6 +366,9 @@ def report(name, result, cpu):
         f"p50 {result['p50'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms; errors {result['errors']}; "
         f"server CPU {cpu * 1000 / max(result['all_messages'], 1):.2f} ms per message"
     )
+    print(
+        "  p99 by message: " + ", ".join(f"{a} {v * 1000:.0f} ms" for a, v in sorted(result["p99_by_action"].items()))
+    )
     return rate
 
 
@@ -350,6 +380,7 @@ def main():
     parser.add_argument("--transaction-every", type=int, default=4, help="Cycles between full transactions.")
     parser.add_argument("--idle", type=int, default=10000, help="Idle piles for the memory check (0: skip).")
     parser.add_argument("--db-threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1, help="Gateway processes (more than 1 uses Redis).")
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     parser.add_argument("--idle-mode", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
@@ -394,17 +425,21 @@ def main():
     )
 
     port = 9700
+    gateway_env = (
+        dict(env, REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")) if options.workers > 1 else env
+    )
     gateway = subprocess.Popen(
-        [sys.executable, "manage.py", "ocpp_gateway", "--port", str(port), "--db-threads", str(options.db_threads)],
+        [sys.executable, "manage.py", "ocpp_gateway", "--port", str(port), "--db-threads", str(options.db_threads)]
+        + ["--workers", str(options.workers)],
         cwd=ROOT,
-        env=env,
+        env=gateway_env,
     )
     try:
         wait_port(port)
         connected, process = generate(f"ws://127.0.0.1:{port}/ocpp", options, options.seconds)
         result, cpu = steady_load(process, gateway.pid)
         gateway_rss = rss_mib(gateway.pid)
-        ours = report("ChargeOps gateway (PostgreSQL)", result, cpu)
+        ours = report(f"ChargeOps gateway (PostgreSQL, {options.workers} worker(s))", result, cpu)
         time.sleep(6)  # the last-seen flush
         in_db = stored()
         energy = float(in_db["energy"] or 0)

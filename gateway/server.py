@@ -14,6 +14,7 @@ import contextlib
 import logging
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 from functools import partial
 from http import HTTPStatus
@@ -36,6 +37,7 @@ from .charge_point import PileSession
 from .choices import CommandStatus, SecurityEventKind
 from .services import (
     COMMANDS_CHANNEL,
+    CONNECTIONS_CHANNEL,
     command_answer_record,
     commands_claim,
     pile_authenticate,
@@ -64,6 +66,7 @@ SEEN_FLUSH_SECONDS = 5
 # The gateway keeps each connected pile (station, operator, tariff, guns) in memory, so that a
 # message costs no lookups; it reloads them all this often to see what people changed.
 PILE_RELOAD_SECONDS = 60
+PILE_RELOAD_SLICE = 100
 COMMAND_POLL_SECONDS = 3
 HOUSEKEEPING_SECONDS = 60
 
@@ -107,7 +110,14 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
 class Gateway:
     """Holds the piles' connections and the database threads they share."""
 
-    def __init__(self, *, db_threads: int = 8, response_timeout: float = 30, housekeeping: bool | None = None):
+    def __init__(
+        self,
+        *,
+        db_threads: int = 8,
+        response_timeout: float = 30,
+        housekeeping: bool | None = None,
+        reuse_port: bool = False,
+    ):
         self.executor = ThreadPoolExecutor(db_threads, thread_name_prefix="ocpp-db")
         self.status_reports = Batch(self.db, gun_status_reports)
         self.meter_reports = Batch(self.db, meter_reports_record)
@@ -121,6 +131,11 @@ class Gateway:
         # Without a broker there is no Celery beat: the gateway does its periodic work itself.
         self.housekeeping = not settings.REDIS_URL if housekeeping is None else housekeeping
         self._tasks: list[asyncio.Task] = []
+        # Several gateway processes may share the port (`--workers`); each tells the others
+        # through Redis which piles it took, so that a pile's older connection is closed.
+        self.reuse_port = reuse_port
+        self.token = uuid.uuid4().hex
+        self._redis = None
 
     async def db(self, function, /, **kwargs):
         return await asyncio.get_running_loop().run_in_executor(self.executor, partial(_db_call, function, kwargs))
@@ -189,14 +204,10 @@ class Gateway:
         previous = self.sessions.get(pile.pk)
         self.sessions[pile.pk] = session
         if previous is not None:
-            await self.db(
-                security_event_record,
-                kind=SecurityEventKind.CONNECTION_REPLACED,
-                charge_point_id=pile.charge_point_id,
-                pile=pile,
-                remote_address=connection.pile_address,
-            )
-            await previous._connection.close(code=1000, reason="Replaced by a new connection")
+            await self.session_replace(previous, connection.pile_address)
+        if self._redis is not None:
+            with contextlib.suppress(Exception):
+                await self._redis.publish(CONNECTIONS_CHANNEL, f"{pile.pk}:{self.token}")
         await self.db(pile_connection_set, pile=pile, connected=True, at=timezone.now())
         self._wake.set()  # commands may be waiting for this pile
         bucket = TokenBucket(FLOOD_BURST, FLOOD_RATE_PER_SECOND)
@@ -228,6 +239,18 @@ class Gateway:
                 self._seen.discard(pile.pk)
                 await self.db(pile_connection_set, pile=pile, connected=False, at=timezone.now())
 
+    async def session_replace(self, previous: PileSession, address: str = ""):
+        """Close a pile's older connection (the new one may be in another gateway process)."""
+        pile = previous.pile
+        await self.db(
+            security_event_record,
+            kind=SecurityEventKind.CONNECTION_REPLACED,
+            charge_point_id=pile.charge_point_id,
+            pile=pile,
+            remote_address=address,
+        )
+        await previous._connection.close(code=1000, reason="Replaced by a new connection")
+
     # Background work.
 
     async def _seen_flush_loop(self):
@@ -241,18 +264,23 @@ class Gateway:
             await self.db(piles_seen, pile_ids=pile_ids, at=timezone.now())
 
     async def _piles_reload_loop(self):
+        """Reload the connected piles a slice at a time across each interval: all at once,
+        thousands of piles would hold up every message for a moment."""
         while True:
-            await asyncio.sleep(PILE_RELOAD_SECONDS)
-            try:
-                await self.piles_reload()
-            except Exception:
-                logger.exception("Reloading the connected piles failed")
+            pile_ids = list(self.sessions)
+            slices = max(1, len(pile_ids) // PILE_RELOAD_SLICE + 1)
+            for start in range(0, slices * PILE_RELOAD_SLICE, PILE_RELOAD_SLICE):
+                await asyncio.sleep(PILE_RELOAD_SECONDS / slices)
+                try:
+                    await self.piles_reload(pile_ids[start : start + PILE_RELOAD_SLICE])
+                except Exception:
+                    logger.exception("Reloading the connected piles failed")
 
-    async def piles_reload(self):
-        piles = await self.db(piles_for_gateway, pks=list(self.sessions))
-        for pk, session in list(self.sessions.items()):
-            if pk in piles:
-                session.pile = piles[pk]
+    async def piles_reload(self, pile_ids: list[int] | None = None):
+        piles = await self.db(piles_for_gateway, pks=list(self.sessions) if pile_ids is None else pile_ids)
+        for pk, pile in piles.items():
+            if pk in self.sessions:
+                self.sessions[pk].pile = pile
 
     async def _commands_loop(self):
         while True:
@@ -308,20 +336,35 @@ class Gateway:
         await self.db(command_answer_record, command=command, status=status, response=response)
 
     async def _redis_listen(self):
-        """Wake the command loop when the web app publishes a command. Polling covers the gaps."""
+        """Wake the command loop when the web app publishes a command, and close a pile's
+        connection here when another gateway process took the pile. Polling covers commands
+        while Redis is away."""
         import redis.asyncio as redis
 
         while True:
             try:
-                client = redis.Redis.from_url(settings.REDIS_URL)
-                async with client.pubsub() as pubsub:
-                    await pubsub.subscribe(COMMANDS_CHANNEL)
+                self._redis = redis.Redis.from_url(settings.REDIS_URL)
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(COMMANDS_CHANNEL, CONNECTIONS_CHANNEL)
                     async for message in pubsub.listen():
-                        if message.get("type") == "message":
+                        if message.get("type") != "message":
+                            continue
+                        if message["channel"].decode() == CONNECTIONS_CHANNEL:
+                            await self._taken_elsewhere(message["data"].decode())
+                        else:
                             self._wake.set()
             except Exception as error:  # noqa: BLE001 (Redis down: keep polling, retry later)
                 logger.warning("Redis listener stopped (%r); retrying in 5 s", error)
+                self._redis = None
                 await asyncio.sleep(5)
+
+    async def _taken_elsewhere(self, data: str):
+        pile_id, _separator, token = data.partition(":")
+        if token == self.token or not pile_id.isdigit():
+            return
+        session = self.sessions.pop(int(pile_id), None)
+        if session is not None:
+            await self.session_replace(session)
 
     async def _housekeeping_loop(self):
         while True:
@@ -345,6 +388,7 @@ class Gateway:
             compression=None,
             ping_interval=60,
             ping_timeout=60,
+            reuse_port=self.reuse_port,
         ) as server:
             self.port = server.sockets[0].getsockname()[1]
             loops = [self._seen_flush_loop(), self._commands_loop(), self._piles_reload_loop()]

@@ -112,6 +112,8 @@ def security_event_record(
 # The command outbox.
 
 COMMANDS_CHANNEL = "chargeops:commands"
+# Gateway processes announce here the piles that connected to them (see gateway.server).
+CONNECTIONS_CHANNEL = "chargeops:connections"
 
 
 def _commands_wake(command: Command) -> None:

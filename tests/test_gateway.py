@@ -1,6 +1,8 @@
 """End-to-end tests of the OCPP gateway: a real gateway on a free port, real WebSocket piles."""
 
 import asyncio
+import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -352,3 +354,40 @@ def test_the_gateway_sees_peoples_changes_to_a_connected_pile_when_it_reloads(oc
         return before, after
 
     assert run_async(session(ocpp_gateway.url, pile, scenario)) == ("Accepted", "Blocked")
+
+
+def test_a_pile_that_reconnects_to_another_gateway_process_is_let_go_by_the_first(transactional_db, settings):
+    """Gateway processes sharing a port (`ocpp_gateway --workers N`) hand piles over through Redis."""
+    import redis
+
+    from .ocpp_support import RunningGateway
+
+    settings.REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis server to hand piles over through")
+    pile = ocpp_pile()
+    first, second = RunningGateway(), RunningGateway()
+    try:
+        # Both gateways listen to Redis once their listeners subscribed.
+        assert wait_until(lambda: first.gateway._redis is not None and second.gateway._redis is not None)
+        time.sleep(0.5)
+
+        async def scenario():
+            old, old_connection, old_reader = await simulated(first.url, pile)
+            await old.call(call.Heartbeat())
+            new, new_connection, new_reader = await simulated(second.url, pile)
+            await asyncio.wait_for(old_connection.wait_closed(), 10)
+            answer = await new.call(call.Heartbeat())
+            await new_connection.close()
+            for reader in (old_reader, new_reader):
+                reader.cancel()
+            return old_connection.close_code, answer
+
+        close_code, answer = run_async(scenario())
+    finally:
+        first.stop()
+        second.stop()
+    assert close_code == 1000 and answer.current_time
+    assert SecurityEvent.objects.filter(pile=pile, kind=SecurityEventKind.CONNECTION_REPLACED).count() == 1

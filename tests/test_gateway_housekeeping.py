@@ -142,3 +142,11 @@ def test_a_batch_of_reports_stores_the_good_ones_and_refuses_each_bad_one_alone(
     assert [error is None for error in errors] == [True, False, False]
     assert first.guns.get(connector_id=1).live_power_kw == Decimal("11.00")
     assert second.guns.get(connector_id=1).live_power_kw == 0
+
+
+def test_several_gateway_workers_are_refused_without_postgresql_and_redis(settings):
+    settings.REDIS_URL = ""
+    with pytest.raises(CommandError, match="Several workers need PostgreSQL and REDIS_URL"):
+        call_command("ocpp_gateway", workers=2)
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("ocpp_gateway", workers=0)

@@ -1,10 +1,25 @@
 import asyncio
 import contextlib
+import multiprocessing
+import signal
 
-from django.core.management.base import BaseCommand
-from django.db import connection
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, connections
 
 from gateway.server import Gateway
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def gateway_run(host: str, port: int, db_threads: int, reuse_port: bool, housekeeping: bool | None) -> None:
+    """Serve until interrupted (Ctrl+C or SIGTERM); the gateway then finishes its writes and
+    closes its piles' connections."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(Gateway(db_threads=db_threads, reuse_port=reuse_port, housekeeping=housekeeping).serve(host, port))
 
 
 class Command(BaseCommand):
@@ -19,9 +34,40 @@ class Command(BaseCommand):
             default=None,
             help="Threads doing database work (default: 8 on PostgreSQL, 1 on SQLite, which has one writer at a time).",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Gateway processes sharing the port, to use several cores (needs PostgreSQL and Redis).",
+        )
 
-    def handle(self, *args, host, port, db_threads, **options):
-        self.stdout.write(f"OCPP 1.6J gateway on ws://{host}:{port}/ocpp/<charge point id>")
+    def handle(self, *args, host, port, db_threads, workers, **options):
+        if workers < 1:
+            raise CommandError("--workers must be at least 1.")
+        if workers > 1 and (connection.vendor != "postgresql" or not settings.REDIS_URL):
+            raise CommandError(
+                "Several workers need PostgreSQL and REDIS_URL: the workers tell each other through Redis "
+                "which piles they hold."
+            )
+        self.stdout.write(f"OCPP 1.6J gateway on ws://{host}:{port}/ocpp/<charge point id> ({workers} worker(s))")
         db_threads = db_threads or (8 if connection.vendor == "postgresql" else 1)
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(Gateway(db_threads=db_threads).serve(host, port))
+        if workers == 1:
+            gateway_run(host, port, db_threads, reuse_port=False, housekeeping=None)
+            return
+        # Each worker opens its own database connections.
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        children = [
+            context.Process(target=gateway_run, args=(host, port, db_threads, True, False), daemon=True)
+            for _ in range(workers - 1)
+        ]
+        for child in children:
+            child.start()
+
+        try:
+            gateway_run(host, port, db_threads, reuse_port=True, housekeeping=None)
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.join(30)
