@@ -40,6 +40,7 @@ from .services import (
     CONNECTIONS_CHANNEL,
     command_answer_record,
     commands_claim,
+    commands_expire,
     pile_authenticate,
     piles_for_gateway,
     security_event_record,
@@ -293,6 +294,7 @@ class Gateway:
                 logger.exception("Sending commands failed")
 
     async def commands_dispatch(self):
+        await self.db(commands_expire, response_timeout=self.response_timeout)
         if not self.sessions:
             return
         for command in await self.db(commands_claim, pile_ids=list(self.sessions)):

@@ -4,6 +4,7 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 import redis
 from django.conf import settings
@@ -152,6 +153,24 @@ def commands_claim(pile_ids: list[int]) -> list[Command]:
         now = timezone.now()
         Command.objects.filter(pk__in=[c.pk for c in commands]).update(status=CommandStatus.SENT, sent_at=now)
     return commands
+
+
+def commands_expire(*, response_timeout: float, now=None) -> int:
+    """End the commands that can no longer be answered: sent by a gateway that stopped before
+    the pile answered, or waiting for a pile that went offline before any gateway sent them.
+    Returns how many."""
+    now = now or timezone.now()
+    lost = Command.objects.filter(
+        status=CommandStatus.SENT, sent_at__lt=now - timedelta(seconds=2 * response_timeout + 30)
+    ).update(status=CommandStatus.FAILED, error=_("No answer was recorded: the gateway stopped."), answered_at=now)
+    stranded = (
+        Command.objects.filter(status=CommandStatus.PENDING, created_at__lt=now - timedelta(seconds=60))
+        .filter(pile__connected=False)
+        .update(
+            status=CommandStatus.FAILED, error=_("The pile went offline before the command was sent."), answered_at=now
+        )
+    )
+    return lost + stranded
 
 
 @transaction.atomic

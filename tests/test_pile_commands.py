@@ -181,3 +181,28 @@ def test_order_start_is_refused_for_a_gun_the_pile_does_not_have(db):
 
     with pytest.raises(ValidationError):
         order_start(pile=pile, connector_id=7, id_tag="X", meter_start_wh=0, at=timezone.now())
+
+
+@pytest.mark.django_db
+def test_commands_that_can_no_longer_be_answered_are_ended_with_the_reason():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gateway.services import commands_expire
+
+    pile = ocpp_pile()
+    long_ago = timezone.now() - timedelta(minutes=10)
+    lost = Command.objects.create(pile=pile, action=CommandAction.RESET, status=CommandStatus.SENT, sent_at=long_ago)
+    stranded = Command.objects.create(pile=pile, action=CommandAction.RESET, created_at=long_ago)
+    fresh = Command.objects.create(
+        pile=pile, action=CommandAction.RESET, status=CommandStatus.SENT, sent_at=timezone.now()
+    )
+
+    assert commands_expire(response_timeout=30) == 2
+
+    for command, reason in [(lost, "the gateway stopped"), (stranded, "went offline")]:
+        command.refresh_from_db()
+        assert command.status == CommandStatus.FAILED and reason in command.error
+    fresh.refresh_from_db()
+    assert fresh.status == CommandStatus.SENT
