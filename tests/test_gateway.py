@@ -391,3 +391,18 @@ def test_a_pile_that_reconnects_to_another_gateway_process_is_let_go_by_the_firs
         second.stop()
     assert close_code == 1000 and answer.current_time
     assert SecurityEvent.objects.filter(pile=pile, kind=SecurityEventKind.CONNECTION_REPLACED).count() == 1
+
+
+def test_data_transfer_firmware_and_diagnostics_notifications_are_answered_and_recorded(ocpp_gateway):
+    pile = ocpp_pile()
+
+    async def scenario(client):
+        transfer = await client.call(call.DataTransfer(vendor_id="com.example", message_id="Ping", data="{}"))
+        await client.call(call.FirmwareStatusNotification(status="Installing"))
+        await client.call(call.DiagnosticsStatusNotification(status="Uploaded"))
+        return transfer
+
+    transfer = run_async(session(ocpp_gateway.url, pile, scenario))
+    assert transfer.status == "UnknownVendorId"
+    pile.refresh_from_db()
+    assert (pile.firmware_status, pile.diagnostics_status) == ("Installing", "Uploaded")
