@@ -1,6 +1,7 @@
 """One pile's OCPP 1.6J session: each message from the pile becomes a call of a domain service,
 and commands from the outbox go to the pile as OCPP calls."""
 
+import contextlib
 import dataclasses
 import logging
 from decimal import Decimal, InvalidOperation
@@ -104,6 +105,16 @@ def meter_samples(meter_value: list[dict]) -> list[MeterSample]:
     return samples
 
 
+@contextlib.contextmanager
+def _refusal_as_callerror():
+    """A refusal by a domain service (a ValidationError) is the pile's error:
+    PropertyConstraintViolation, with the service's message."""
+    try:
+        yield
+    except ValidationError as error:
+        raise PropertyConstraintViolationError(" ".join(error.messages)) from None
+
+
 class PileSession(ChargePoint):
     """The central system's side of one pile's connection."""
 
@@ -113,19 +124,14 @@ class PileSession(ChargePoint):
         self.gateway = gateway
 
     async def _service(self, function, **kwargs):
-        """Run a domain service for this pile in the gateway's database threads. A refusal by
-        the service (a ValidationError) is the pile's error: PropertyConstraintViolation."""
-        try:
+        """Run a domain service for this pile in the gateway's database threads."""
+        with _refusal_as_callerror():
             return await self.gateway.db(function, pile=self.pile, **kwargs)
-        except ValidationError as error:
-            raise PropertyConstraintViolationError(" ".join(error.messages)) from None
 
     async def _batched(self, batch, item):
         """Hand a report to one of the gateway's batches (see gateway.batch); returns its result."""
-        try:
+        with _refusal_as_callerror():
             return await batch.submit(item)
-        except ValidationError as error:
-            raise PropertyConstraintViolationError(" ".join(error.messages)) from None
 
     async def route_message(self, raw_msg):
         self.gateway.seen(self.pile.pk)

@@ -187,7 +187,7 @@ class Gateway:
         if pile is None:
             delay = self._auth_delay(address)
             self._auth_failed(address)
-            await self.db(security_event_record, kind=refusal, charge_point_id=charge_point_id, remote_address=address)
+            await self._security_event(refusal, address, pile=pile, charge_point_id=charge_point_id)
             await asyncio.sleep(delay)
             response = connection.respond(HTTPStatus.UNAUTHORIZED, "Unknown charge point or wrong key.\n")
             response.headers["WWW-Authenticate"] = 'Basic realm="ChargeOps OCPP", charset="UTF-8"'
@@ -215,25 +215,13 @@ class Gateway:
         try:
             async for raw in connection:
                 if not bucket.take():
-                    await self.db(
-                        security_event_record,
-                        kind=SecurityEventKind.FLOOD,
-                        charge_point_id=pile.charge_point_id,
-                        pile=pile,
-                        remote_address=connection.pile_address,
-                    )
+                    await self._security_event(SecurityEventKind.FLOOD, connection.pile_address, pile=pile)
                     await connection.close(code=1008, reason="Too many messages")
                     break
                 await session.route_message(raw)
         except ConnectionClosed as closed:
             if closed.sent is not None and closed.sent.code == 1009:
-                await self.db(
-                    security_event_record,
-                    kind=SecurityEventKind.OVERSIZED_FRAME,
-                    charge_point_id=pile.charge_point_id,
-                    pile=pile,
-                    remote_address=connection.pile_address,
-                )
+                await self._security_event(SecurityEventKind.OVERSIZED_FRAME, connection.pile_address, pile=pile)
         finally:
             if self.sessions.get(pile.pk) is session:
                 del self.sessions[pile.pk]
@@ -243,14 +231,15 @@ class Gateway:
     async def session_replace(self, previous: PileSession, address: str = ""):
         """Close a pile's older connection (the new one may be in another gateway process)."""
         pile = previous.pile
-        await self.db(
-            security_event_record,
-            kind=SecurityEventKind.CONNECTION_REPLACED,
-            charge_point_id=pile.charge_point_id,
-            pile=pile,
-            remote_address=address,
-        )
+        await self._security_event(SecurityEventKind.CONNECTION_REPLACED, address, pile=pile)
         await previous._connection.close(code=1000, reason="Replaced by a new connection")
+
+    async def _security_event(self, kind: str, address: str, *, pile: Pile | None, charge_point_id: str = ""):
+        """Record a security event of a pile (or, without one, of the charge point id tried)."""
+        charge_point_id = charge_point_id or pile.charge_point_id
+        await self.db(
+            security_event_record, kind=kind, charge_point_id=charge_point_id, pile=pile, remote_address=address
+        )
 
     # Background work.
 
@@ -308,34 +297,21 @@ class Gateway:
         self._tasks = [task for task in self._tasks if not task.done()]
 
     async def _command_send(self, session: PileSession, command):
+        response, error = None, ""
         try:
             response = await session.command_send(command.action, command.payload)
         except TimeoutError:
-            await self.db(
-                command_answer_record,
-                command=command,
-                status=CommandStatus.TIMED_OUT,
-                error=f"The pile did not answer within {self.response_timeout:g} s.",
-            )
-            return
-        except OCPPError as error:
-            await self.db(
-                command_answer_record,
-                command=command,
-                status=CommandStatus.FAILED,
-                error=f"{error.code}: {error.description}",
-            )
-            return
-        except (ConnectionClosed, Exception) as error:  # noqa: BLE001 (the outbox must record every end)
-            logger.warning("%s: command %s failed: %r", session.id, command.pk, error)
-            await self.db(
-                command_answer_record, command=command, status=CommandStatus.FAILED, error=str(error) or repr(error)
-            )
-            return
-        answer = str(response.get("status", "Accepted"))
-        ok = answer in ("Accepted", "Unlocked", "Scheduled", "RebootRequired")
-        status = CommandStatus.ACCEPTED if ok else CommandStatus.REJECTED
-        await self.db(command_answer_record, command=command, status=status, response=response)
+            status, error = CommandStatus.TIMED_OUT, f"The pile did not answer within {self.response_timeout:g} s."
+        except OCPPError as refusal:
+            status, error = CommandStatus.FAILED, f"{refusal.code}: {refusal.description}"
+        except Exception as failure:  # noqa: BLE001 (the outbox must record every end)
+            logger.warning("%s: command %s failed: %r", session.id, command.pk, failure)
+            status, error = CommandStatus.FAILED, str(failure) or repr(failure)
+        else:
+            answer = str(response.get("status", "Accepted"))
+            ok = answer in ("Accepted", "Unlocked", "Scheduled", "RebootRequired")
+            status = CommandStatus.ACCEPTED if ok else CommandStatus.REJECTED
+        await self.db(command_answer_record, command=command, status=status, response=response, error=error)
 
     async def _redis_listen(self):
         """Wake the command loop when the web app publishes a command, and close a pile's

@@ -16,6 +16,7 @@ from accounts.models import Operator, User
 from chargeops.db import objects_insert, rows_insert, rows_update
 from piles.choices import IdTagStatus
 from piles.models import Gun, IdTag, Pile
+from piles.services import pile_gun
 
 from .choices import OrderStatus, PaymentMethod, StopReason
 from .models import ChargingOrder, PowerSample, Tariff, TariffPeriod
@@ -207,12 +208,6 @@ class IdTagInfo:
     id_tag: IdTag | None = None
 
 
-def _one(queryset):
-    """The first row of a query that matches at most one, without the ordering that `first()`
-    adds (on the gateway's hot path its compilation costs more than the query)."""
-    return next(iter(queryset.order_by()[:1]), None)
-
-
 def _id_tag_info(pile: Pile, tag: IdTag | None, at: datetime) -> IdTagInfo:
     if tag is None:
         return IdTagInfo(IdTagStatus.INVALID)
@@ -242,11 +237,15 @@ def id_tag_authorize(*, pile: Pile, id_tag: str, at: datetime | None = None) -> 
     return _id_tag_info(pile, _id_tags({key}).get(key), at or timezone.now())
 
 
-def _pile_gun(pile: Pile, connector_id: int) -> Gun:
-    gun = pile.gun_numbered(connector_id)
-    if gun is None:
-        raise ValidationError(_("Pile %(pile)s has no gun %(number)s.") % {"pile": pile, "number": connector_id})
-    return gun
+def _pile_order(pile: Pile, transaction_id: int, orders: dict[int, ChargingOrder]) -> ChargingOrder:
+    """The order of a transaction a pile's message names, among `orders` (by transaction id),
+    or the refusal when it is unknown or another pile's."""
+    order = orders.get(transaction_id)
+    if order is None:
+        raise ValidationError(_("Transaction %(id)s is not known.") % {"id": transaction_id})
+    if order.pile_id != pile.pk:
+        raise ValidationError(_("Transaction %(id)s belongs to another pile.") % {"id": transaction_id})
+    return order
 
 
 @dataclass(frozen=True)
@@ -275,7 +274,7 @@ def order_starts(*, items: list[StartReport]) -> list[tuple[int, IdTagInfo] | Va
         try:
             if report.meter_start_wh < 0:
                 raise ValidationError(_("The meter start cannot be negative."))
-            accepted.append((index, report, _pile_gun(report.pile, report.connector_id)))
+            accepted.append((index, report, pile_gun(report.pile, report.connector_id)))
         except ValidationError as error:
             results[index] = error
     tags = _id_tags({(report.pile.station.area.operator_id, report.id_tag) for _i, report, _gun in accepted})
@@ -317,16 +316,6 @@ def order_starts(*, items: list[StartReport]) -> list[tuple[int, IdTagInfo] | Va
     return results
 
 
-def order_start(*, pile: Pile, connector_id: int, id_tag: str, meter_start_wh: int, at: datetime):
-    """Open the order of one StartTransaction (see `order_starts`); returns it and the id tag
-    answer."""
-    result = order_starts(items=[StartReport(pile, connector_id, id_tag, meter_start_wh, at)])[0]
-    if isinstance(result, ValidationError):
-        raise result
-    transaction_id, info = result
-    return ChargingOrder.objects.get(transaction_id=transaction_id), info
-
-
 @dataclass(frozen=True)
 class MeterSample:
     """One sampled moment of a MeterValues message; None where the pile did not send it."""
@@ -353,14 +342,10 @@ def _meter_report_check(report: MeterReport, orders: dict[int, ChargingOrder]) -
             raise ValidationError(_("A meter reading cannot be negative."))
         if sample.power_kw is not None and sample.power_kw < 0:
             raise ValidationError(_("Power cannot be negative."))
-    gun = _pile_gun(report.pile, report.connector_id)
+    gun = pile_gun(report.pile, report.connector_id)
     order = None
     if report.transaction_id is not None:
-        order = orders.get(report.transaction_id)
-        if order is None:
-            raise ValidationError(_("Transaction %(id)s is not known.") % {"id": report.transaction_id})
-        if order.pile_id != report.pile.pk:
-            raise ValidationError(_("Transaction %(id)s belongs to another pile.") % {"id": report.transaction_id})
+        order = _pile_order(report.pile, report.transaction_id, orders)
         if order.gun_id != gun.pk:
             raise ValidationError(_("Transaction %(id)s runs on another gun.") % {"id": report.transaction_id})
         readings = [s.energy_wh for s in report.samples if s.energy_wh is not None]
@@ -411,13 +396,6 @@ def meter_reports_record(*, items: list[MeterReport]) -> list[ValidationError | 
         only_where={"status": OrderStatus.CHARGING},
     )
     return errors
-
-
-def order_meter_values(*, pile: Pile, connector_id: int, samples: list[MeterSample], transaction_id=None) -> None:
-    """Record one MeterValues message (see `meter_reports_record`)."""
-    error = meter_reports_record(items=[MeterReport(pile, connector_id, samples, transaction_id)])[0]
-    if error is not None:
-        raise error
 
 
 def _kwh(wh: int) -> Decimal:
@@ -472,12 +450,8 @@ class StopReport:
     reason: str = ""
 
 
-def _stop_check(report: StopReport, order: ChargingOrder | None) -> bool:
+def _stop_check(report: StopReport, order: ChargingOrder) -> bool:
     """Whether the stop closes the order (False: it is a resend of the stop already made)."""
-    if order is None:
-        raise ValidationError(_("Transaction %(id)s is not known.") % {"id": report.transaction_id})
-    if order.pile_id != report.pile.pk:
-        raise ValidationError(_("Transaction %(id)s belongs to another pile.") % {"id": report.transaction_id})
     if order.status != OrderStatus.CHARGING:
         if order.meter_stop_wh == report.meter_stop_wh and order.stopped_at == max(report.at, order.started_at):
             return False
@@ -500,8 +474,8 @@ def order_stops(*, items: list[StopReport]) -> list[ValidationError | None]:
     orders = {o.transaction_id: o for o in ChargingOrder.objects.select_for_update().filter(transaction_id__in=wanted)}
     closed = []
     for index, report in enumerate(items):
-        order = orders.get(report.transaction_id)
         try:
+            order = _pile_order(report.pile, report.transaction_id, orders)
             if not _stop_check(report, order):
                 continue
         except ValidationError as error:
@@ -516,13 +490,6 @@ def order_stops(*, items: list[StopReport]) -> list[ValidationError | None]:
         closed.append(order)
     _orders_closed_write(closed)
     return results
-
-
-def order_stop(*, pile: Pile, transaction_id: int, meter_stop_wh: int, at: datetime, reason: str = "") -> None:
-    """Close the order of one StopTransaction (see `order_stops`)."""
-    error = order_stops(items=[StopReport(pile, transaction_id, meter_stop_wh, at, reason)])[0]
-    if error is not None:
-        raise error
 
 
 def orders_close_abnormal(*, now: datetime | None = None) -> int:

@@ -141,8 +141,12 @@ def pile_set_usage(*, user: User | None, pile: Pile, usage_state: str) -> Pile:
 # What a pile reports about itself over OCPP.
 
 
-def _status_change_record(*, pile: Pile, gun: Gun | None, status: str, at: datetime, error_code: str = "") -> None:
-    StatusChange.objects.create(pile=pile, gun=gun, status=status, error_code=error_code, at=at)
+def pile_gun(pile: Pile, connector_id: int) -> Gun:
+    """The gun a pile's message names, or the refusal when the pile has no such gun."""
+    gun = pile.gun_numbered(connector_id)
+    if gun is None:
+        raise ValidationError(_("Pile %(pile)s has no gun %(number)s.") % {"pile": pile, "number": connector_id})
+    return gun
 
 
 @transaction.atomic
@@ -174,7 +178,7 @@ def pile_connection_set(*, pile: Pile, connected: bool, at: datetime) -> None:
     pile.connected = connected
     if changed:
         status = OnlineStatus.ONLINE if connected else OnlineStatus.OFFLINE
-        _status_change_record(pile=pile, gun=None, status=status, at=at)
+        StatusChange.objects.create(pile=pile, status=status, at=at)
 
 
 def piles_seen(*, pile_ids: list[int], at: datetime) -> None:
@@ -225,10 +229,10 @@ def gun_status_reports(*, items: list[StatusReport]) -> list[ValidationError | N
     errors: list[ValidationError | None] = [None] * len(items)
     changes, guns, healthy = [], [], []
     for index, report in enumerate(items):
-        gun = report.pile.gun_numbered(report.connector_id) if report.connector_id else None
-        if report.connector_id and gun is None:
-            message = _("Pile %(pile)s has no gun %(number)s.") % {"pile": report.pile, "number": report.connector_id}
-            errors[index] = ValidationError(message)
+        try:
+            gun = pile_gun(report.pile, report.connector_id) if report.connector_id else None
+        except ValidationError as error:
+            errors[index] = error
             continue
         status = GunStatus(report.status)
         code = "" if report.error_code == ErrorCode.NO_ERROR else report.error_code
@@ -259,14 +263,6 @@ def gun_status_reports(*, items: list[StatusReport]) -> list[ValidationError | N
     )
     alarms_clear_recovered(healthy)
     return errors
-
-
-def gun_status_report(*, pile: Pile, connector_id: int, status: str, error_code: str, at: datetime, **fields):
-    """Record one StatusNotification (see `gun_status_reports`)."""
-    report = StatusReport(pile, connector_id, status, error_code, at, **fields)
-    error = gun_status_reports(items=[report])[0]
-    if error is not None:
-        raise error
 
 
 def piles_mark_silent_offline(*, now: datetime | None = None) -> int:

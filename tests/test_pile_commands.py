@@ -10,7 +10,7 @@ from accounts.choices import Role
 from gateway.choices import CommandAction, CommandStatus
 from gateway.models import Command
 from gateway.services import command_create
-from orders.services import order_start
+from orders.services import StartReport, order_starts
 from piles.models import Pile
 
 from .factories import UserFactory
@@ -174,13 +174,14 @@ def test_a_pile_that_does_not_answer_times_out(ocpp_gateway):
     assert "did not answer" in Command.objects.get().error
 
 
-def test_order_start_is_refused_for_a_gun_the_pile_does_not_have(db):
+def test_a_start_is_refused_for_a_gun_the_pile_does_not_have(db):
     pile = ocpp_pile()
     from django.core.exceptions import ValidationError
     from django.utils import timezone
 
-    with pytest.raises(ValidationError):
-        order_start(pile=pile, connector_id=7, id_tag="X", meter_start_wh=0, at=timezone.now())
+    [refusal] = order_starts(items=[StartReport(pile, 7, "X", 0, timezone.now())])
+    assert isinstance(refusal, ValidationError)
+    assert not pile.orders.exists()
 
 
 @pytest.mark.django_db
