@@ -32,10 +32,14 @@ class StationDaily(DailyFigures):
     class Meta:
         verbose_name = _("station day")
         constraints = [models.UniqueConstraint(fields=["station", "date"], name="station_daily_unique")]
+        indexes = [models.Index(fields=["date", "station"], name="station_daily_date_idx")]
 
 
 class PileDaily(DailyFigures):
-    """One pile's figures for one local day of its station."""
+    """One pile's figures for one local day of its station, with its downtime from the status
+    history: `offline_seconds` while the pile was offline (all its guns out of use) and
+    `faulted_seconds` summed over its guns while they reported Faulted and the pile was online,
+    so that the share of gun-time in use is 1 - (offline x guns + faulted) / (guns x day)."""
 
     operator_path = "pile__station__area__operator"
 
@@ -46,6 +50,7 @@ class PileDaily(DailyFigures):
     class Meta:
         verbose_name = _("pile day")
         constraints = [models.UniqueConstraint(fields=["pile", "date"], name="pile_daily_unique")]
+        indexes = [models.Index(fields=["date", "pile"], name="pile_daily_date_idx")]
 
 
 class StationFaultDaily(ScopedModel):
@@ -61,3 +66,34 @@ class StationFaultDaily(ScopedModel):
     class Meta:
         verbose_name = _("station fault day")
         constraints = [models.UniqueConstraint(fields=["station", "date", "cause"], name="station_fault_daily_unique")]
+
+
+class RollupMark(models.Model):
+    """A station's local day whose roll-ups are out of date: written in the same transaction as
+    the change to an order, an alarm or a status that caused it, and deleted by the roll-up run
+    that recomputed the day. Marks are only ever inserted (no unique key), so writers never wait
+    for a roll-up in progress."""
+
+    station = models.ForeignKey("stations.Station", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+
+    class Meta:
+        verbose_name = _("roll-up mark")
+
+    def __str__(self):
+        return f"{self.station_id} {self.date}"
+
+
+class StationRollup(models.Model):
+    """The last local day of a station that the roll-ups closed: once a day has ended it is
+    recomputed once more, so that an outage or a fault that lasted through it without any new
+    status report still counts."""
+
+    station = models.OneToOneField("stations.Station", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    closed_through = models.DateField(_("closed through"))
+
+    class Meta:
+        verbose_name = _("station roll-up state")
+
+    def __str__(self):
+        return f"{self.station_id} closed through {self.closed_through}"

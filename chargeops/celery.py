@@ -16,4 +16,7 @@ app.conf.beat_schedule = {
     "piles-mark-silent-offline": {"task": "piles.tasks.piles_mark_silent_offline_task", "schedule": 60.0},
     # The abnormal-order timeout is counted in hours; a quarter-hour check is close enough.
     "orders-close-abnormal": {"task": "orders.tasks.orders_close_abnormal_task", "schedule": 900.0},
+    # Roll-ups recompute only the days changes marked, so a minute keeps past days' figures
+    # (late orders, edits) at most a minute behind; today's figures are read live anyway.
+    "analytics-rollups-update": {"task": "analytics.tasks.rollups_update_task", "schedule": 60.0},
 }

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from analytics.services import rollup_mark
 from piles.models import Gun, Pile
 
 from .choices import ERROR_CODE_CAUSES, AlarmStatus, ErrorCode, FaultCause, Severity
@@ -46,6 +47,7 @@ def alarm_raise(
     try:
         with transaction.atomic():
             alarm.save()
+            rollup_mark(moments=[(pile.station, at)])
     except IntegrityError:
         # Raised at the same moment by another process: count it there.
         _open_alarms(pile, gun).filter(error_code=code).update(repeat_count=F("repeat_count") + 1)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Operator, User
+from analytics.services import rollup_mark
 from chargeops.db import objects_insert, rows_insert, rows_update
 from piles.choices import IdTagStatus
 from piles.models import Gun, IdTag, Pile
@@ -313,6 +314,7 @@ def order_starts(*, items: list[StartReport]) -> list[tuple[int, IdTagInfo] | Va
         results[index] = (transaction_id, info)
     # Every value is the gateway's own or checked above; the table's constraints guard the rest.
     objects_insert([order for _index, order, _info in orders])
+    rollup_mark(moments=[(order.station, order.started_at) for _index, order, _info in orders])
     return results
 
 
@@ -437,6 +439,7 @@ def _orders_closed_write(orders: list[ChargingOrder]) -> None:
     # The check constraints on the table (stop after start, meter not backwards) guard these.
     rows_update(ChargingOrder, STOP_FIELDS, [(*(getattr(o, f) for f in STOP_FIELDS), o.pk) for o in orders])
     rows_update(Gun, ["live_power_kw"], [(Decimal("0"), order.gun_id) for order in orders])
+    rollup_mark(moments=[(order.station, order.started_at) for order in orders])
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Operator, User
+from analytics.services import rollup_mark, rollup_mark_since
 from chargeops.db import rows_insert, rows_update
 from maintenance.choices import ErrorCode
 from maintenance.services import alarm_raise, alarms_clear_recovered
@@ -179,6 +180,7 @@ def pile_connection_set(*, pile: Pile, connected: bool, at: datetime) -> None:
     if changed:
         status = OnlineStatus.ONLINE if connected else OnlineStatus.OFFLINE
         StatusChange.objects.create(pile=pile, status=status, at=at)
+        rollup_mark(moments=[(pile.station, at)])
 
 
 def piles_seen(*, pile_ids: list[int], at: datetime) -> None:
@@ -227,7 +229,7 @@ def gun_status_reports(*, items: list[StatusReport]) -> list[ValidationError | N
     Only the pile reports its guns' statuses, one message at a time, so the guns in hand (kept
     by the gateway with the pile) are current."""
     errors: list[ValidationError | None] = [None] * len(items)
-    changes, guns, healthy = [], [], []
+    changes, guns, healthy, marks = [], [], [], []
     for index, report in enumerate(items):
         try:
             gun = pile_gun(report.pile, report.connector_id) if report.connector_id else None
@@ -239,6 +241,10 @@ def gun_status_reports(*, items: list[StatusReport]) -> list[ValidationError | N
         current = gun is not None and (gun.status_changed_at is None or gun.status_changed_at <= report.at)
         if not current or (gun.status, gun.error_code) != (status, code):
             changes.append((report.pile.pk, gun.pk if gun else None, status, code, report.at))
+            if current or gun is None:
+                marks.append((report.pile.station, report.at))
+            else:
+                rollup_mark_since(station=report.pile.station, since=report.at)
         if current:
             gun.status, gun.error_code, gun.status_changed_at = status, code, report.at
             if status not in POWERED:
@@ -256,6 +262,7 @@ def gun_status_reports(*, items: list[StatusReport]) -> list[ValidationError | N
         else:
             healthy.append((report, gun))
     rows_insert(StatusChange, ["pile", "gun", "status", "error_code", "at"], changes)
+    rollup_mark(moments=marks)
     rows_update(
         Gun,
         ["status", "error_code", "status_changed_at", "live_power_kw"],
@@ -271,7 +278,7 @@ def piles_mark_silent_offline(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     count = 0
     for interval in Operator.objects.values_list("heartbeat_interval", flat=True).distinct():
-        silent = Pile.objects.filter(
+        silent = Pile.objects.select_related("station").filter(
             connected=True,
             station__area__operator__heartbeat_interval=interval,
             last_seen_at__lt=now - timedelta(seconds=2 * interval),

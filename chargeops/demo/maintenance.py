@@ -7,7 +7,8 @@ from itertools import pairwise
 
 from maintenance.choices import ERROR_CODE_CAUSES, AlarmStatus, ErrorCode, Severity, WorkOrderStatus
 from maintenance.models import Alarm, WorkOrder, WorkOrderEvent
-from piles.choices import GunStatus
+from piles.choices import GunStatus, OnlineStatus
+from piles.models import StatusChange
 
 from .catalogue import (
     ALARM_TEXTS,
@@ -99,6 +100,46 @@ class MaintenanceMixin:
         WorkOrderEvent.objects.bulk_create(events, batch_size=BATCH)
         self.counts["work orders"] += len(work_orders)
         self.counts["work order events"] += len(events)
+        self._status_history_create(self.rng("status-history"), alarms)
+
+    def _status_history_create(self, rng: random.Random, alarms: list[Alarm]) -> None:
+        """The status history downtime is computed from: each pile online from its registration
+        with a few short outages a year, offline piles offline since they dropped off, and each
+        gun Faulted from a serious alarm until it cleared."""
+        changes = []
+        for op in self.ops:
+            for state in op.piles:
+                if state.kind == UNREGISTERED:
+                    continue
+                pile = state.pile
+                start = max(self.window_start, pile.registered_at)
+                end = min(self.anchor - DAY, state.since or self.anchor)
+                changes.append(StatusChange(pile=pile, status=OnlineStatus.ONLINE, at=start))
+                outages = sorted(start + (end - start) * rng.random() for _ in range(_poisson(rng, 5)))
+                for at in outages if end > start else []:
+                    changes.append(StatusChange(pile=pile, status=OnlineStatus.OFFLINE, at=at))
+                    back = at + timedelta(minutes=rng.uniform(5, 240))
+                    changes.append(StatusChange(pile=pile, status=OnlineStatus.ONLINE, at=back))
+                if state.kind == OFFLINE:
+                    changes.append(StatusChange(pile=pile, status=OnlineStatus.OFFLINE, at=state.since))
+        for alarm in alarms:
+            if alarm.gun is None or alarm.severity not in (Severity.CRITICAL, Severity.MAJOR):
+                continue
+            changes.append(
+                StatusChange(
+                    pile=alarm.pile,
+                    gun=alarm.gun,
+                    status=GunStatus.FAULTED,
+                    error_code=alarm.error_code,
+                    at=alarm.occurred_at,
+                )
+            )
+            if alarm.cleared_at:
+                changes.append(
+                    StatusChange(pile=alarm.pile, gun=alarm.gun, status=GunStatus.AVAILABLE, at=alarm.cleared_at)
+                )
+        StatusChange.objects.bulk_create(changes, batch_size=BATCH)
+        self.counts["status changes"] += len(changes)
 
     def _alarm(
         self, rng: random.Random, state: PileState, code: str, occurred: datetime, *, repeats: int, gun=None

@@ -1,0 +1,343 @@
+"""Roll-ups: every station's and pile's figures per local day, kept current incrementally.
+
+Whatever changes an order, an alarm or a pile's status history marks the station's local day
+(`rollup_mark`) in the same transaction. `rollups_update` recomputes the marked days, each
+roll-up table with one set-based statement over a batch of days (delete the days' rows, insert
+them again from the raw rows) and deletes exactly the marks it read: a change committed while a
+run is in progress leaves its own mark for the next run. Two runs at once are serialised by a
+PostgreSQL advisory lock (SQLite serialises writers itself), so running twice gives the same rows.
+
+An order belongs to the local day it started on, with all of its energy, fee and charging time,
+also when it ends after midnight. A day is the station's calendar day in its time zone: 23 or
+25 hours long when the clocks change.
+"""
+
+import zoneinfo
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+
+from django.db import connection, transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from chargeops.db import rows_insert
+from maintenance.models import Alarm
+from orders.models import ChargingOrder
+from piles.choices import GunStatus, OnlineStatus
+from piles.models import Pile, StatusChange
+from stations.models import Station
+
+from .models import PileDaily, RollupMark, StationDaily, StationFaultDaily, StationRollup
+
+# Days per statement: a VALUES list of this many keys (6 parameters each).
+DAYS_PER_STATEMENT = 1000
+# Marks read per transaction; a full rebuild commits in steps of this many station-days.
+MARKS_PER_RUN = 20000
+# The advisory lock key of roll-up runs on PostgreSQL ("rollup" in ASCII).
+ROLLUP_LOCK = 0x726F6C6C7570
+DAY = timedelta(days=1)
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def local_date(moment: datetime, time_zone: str) -> date:
+    return moment.astimezone(_zone(time_zone)).date()
+
+
+def day_bounds(day: date, time_zone: str) -> tuple[datetime, datetime]:
+    """The UTC instants a station's local day starts and ends at."""
+    zone = _zone(time_zone)
+    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + DAY, time(0), tzinfo=zone).astimezone(UTC)
+    return start, end
+
+
+def rollup_mark(*, moments: Iterable[tuple[Station, datetime]]) -> None:
+    """Mark the local days of these (station, moment) pairs for the next roll-up run."""
+    days = {(station.pk, local_date(moment, station.time_zone)) for station, moment in moments}
+    rows_insert(RollupMark, ["station", "date"], sorted(days))
+
+
+def rollup_mark_since(*, station: Station, since: datetime, now: datetime | None = None) -> None:
+    """Mark every local day from `since` through today: a status report that arrives late
+    changes the downtime of each day until the next report."""
+    first = local_date(since, station.time_zone)
+    last = local_date(now or timezone.now(), station.time_zone)
+    rows_insert(
+        RollupMark, ["station", "date"], [(station.pk, first + n * DAY) for n in range((last - first).days + 1)]
+    )
+
+
+def rollup_days_close(*, now: datetime | None = None) -> int:
+    """Mark each station's local days that ended since the roll-ups last closed them, so that
+    an outage or a fault lasting through a whole day without a new report still counts on it.
+    Returns how many days were marked."""
+    now = now or timezone.now()
+    closed = dict(StationRollup.objects.values_list("station_id", "closed_through"))
+    marks, states = [], []
+    for station_id, time_zone in Station.objects.values_list("pk", "time_zone"):
+        yesterday = local_date(now, time_zone) - DAY
+        through = closed.get(station_id)
+        if through is not None and through >= yesterday:
+            continue
+        first = yesterday if through is None else through + DAY
+        marks += [(station_id, first + n * DAY) for n in range((yesterday - first).days + 1)]
+        states.append(StationRollup(station_id=station_id, closed_through=yesterday))
+    with transaction.atomic():
+        rows_insert(RollupMark, ["station", "date"], marks)
+        StationRollup.objects.bulk_create(
+            states, update_conflicts=True, unique_fields=["station"], update_fields=["closed_through"]
+        )
+    return len(marks)
+
+
+def rollups_update(*, now: datetime | None = None) -> int:
+    """Recompute every marked station-day. Returns how many station-days were recomputed."""
+    now = now or timezone.now()
+    recomputed = 0
+    while True:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+            marks = list(RollupMark.objects.order_by("pk").values_list("pk", "station_id", "date")[:MARKS_PER_RUN])
+            days = sorted({(station_id, day) for _pk, station_id, day in marks})
+            _days_recompute(days, now)
+            pks = [pk for pk, _station, _day in marks]
+            for start in range(0, len(pks), 10000):
+                RollupMark.objects.filter(pk__in=pks[start : start + 10000]).delete()
+        recomputed += len(days)
+        if len(marks) < MARKS_PER_RUN:
+            return recomputed
+
+
+def rollups_rebuild(*, since: date | None = None, now: datetime | None = None) -> int:
+    """Recompute every station's days from `since` (or from its first order, alarm, status
+    report or roll-up row) through today, and close the days up to yesterday. Returns how many
+    station-days were recomputed."""
+    now = now or timezone.now()
+    zones = dict(Station.objects.values_list("pk", "time_zone"))
+    if since is None:
+        firsts: dict[int, date] = {}
+        for station_id, first in _first_days(zones):
+            firsts[station_id] = min(first, firsts.get(station_id, first))
+    else:
+        firsts = dict.fromkeys(zones, since)
+    marks = []
+    states = []
+    for station_id, first in firsts.items():
+        today = local_date(now, zones[station_id])
+        marks += [(station_id, first + n * DAY) for n in range((today - first).days + 1)]
+        states.append(StationRollup(station_id=station_id, closed_through=today - DAY))
+    with transaction.atomic():
+        rows_insert(RollupMark, ["station", "date"], marks)
+        StationRollup.objects.bulk_create(
+            states, update_conflicts=True, unique_fields=["station"], update_fields=["closed_through"]
+        )
+    return rollups_update(now=now)
+
+
+def _first_days(zones: dict[int, str]) -> Iterable[tuple[int, date]]:
+    """(station, first local day) of every kind of row the roll-ups are made of."""
+    firsts = [
+        ChargingOrder.objects.values("station").annotate(first=Min("started_at")).values_list("station", "first"),
+        Alarm.objects.values("pile__station").annotate(first=Min("occurred_at")).values_list("pile__station", "first"),
+        StatusChange.objects.values("pile__station").annotate(first=Min("at")).values_list("pile__station", "first"),
+    ]
+    for rows in firsts:
+        for station_id, first in rows.order_by():
+            yield station_id, local_date(first, zones[station_id])
+    for model in (StationDaily, StationFaultDaily):
+        for station_id, first in (
+            model.objects.values("station").annotate(first=Min("date")).values_list("station", "first").order_by()
+        ):
+            yield station_id, first
+    for station_id, first in (
+        PileDaily.objects.values("pile__station")
+        .annotate(first=Min("date"))
+        .values_list("pile__station", "first")
+        .order_by()
+    ):
+        yield station_id, first
+
+
+# --- the statements ---------------------------------------------------------------------------
+#
+# Each runs over a batch of station-days given as a VALUES list `k` of (station_id, day, s, e,
+# s_ep, e_ep): the day's UTC bounds as times (to use the indexes on start times) and as epoch
+# seconds (for the downtime arithmetic). The few expressions PostgreSQL and SQLite spell
+# differently come from `_Dialect`.
+
+
+class _Dialect:
+    def __init__(self):
+        self.postgres = connection.vendor == "postgresql"
+        self.greatest, self.least = ("GREATEST", "LEAST") if self.postgres else ("MAX", "MIN")
+
+    def epoch(self, expr: str) -> str:
+        """A time as whole epoch seconds: durations are counted in the seconds of the clock,
+        the same on both databases (SQLite keeps only milliseconds in its date arithmetic)."""
+        if self.postgres:
+            return f"CAST(EXTRACT(EPOCH FROM date_trunc('second', {expr})) AS BIGINT)"
+        return f"CAST(strftime('%%s', {expr}) AS INTEGER)"
+
+    def money(self, expr: str, places: int) -> str:
+        """An amount to sum: SQLite keeps decimals as floats, so it sums whole cents (or Wh)
+        exactly and `money_total` scales the total back."""
+        return expr if self.postgres else f"CAST(ROUND({expr} * {10**places}) AS INTEGER)"
+
+    def money_total(self, expr: str, places: int) -> str:
+        return expr if self.postgres else f"({expr}) / {10**places}.0"
+
+    def overlap(self, *intervals: tuple[str, str]) -> str:
+        """Seconds the intervals (start, end) have in common, or 0."""
+        starts = ", ".join(start for start, _end in intervals)
+        ends = ", ".join(end for _start, end in intervals)
+        return f"{self.greatest}(0, {self.least}({ends}) - {self.greatest}({starts}))"
+
+    def keys(self, count: int) -> str:
+        row = "(%s, %s, %s, %s, %s, %s)"
+        first = "(%s::bigint, %s::date, %s::timestamptz, %s::timestamptz, %s::bigint, %s::bigint)"
+        rows = [first if self.postgres else row] + [row] * (count - 1)
+        return f"k (station_id, day, s, e, s_ep, e_ep) AS (VALUES {', '.join(rows)})"
+
+
+# Money and energy columns of the figures: (column, decimal places).
+FIGURES = [("energy_kwh", 3), ("electricity_fee", 2), ("service_fee", 2), ("amount", 2)]
+
+
+def _order_figures(d: _Dialect, alias: str) -> str:
+    """COUNT and SUMs of the orders joined as `alias`, in the column order of DailyFigures."""
+    sums = [d.money_total(f"SUM({d.money(f'{alias}.{column}', places)})", places) for column, places in FIGURES]
+    seconds = (
+        f"CAST(COALESCE(ROUND(SUM({d.epoch(f'{alias}.stopped_at')} - {d.epoch(f'{alias}.started_at')})), 0) AS BIGINT)"
+    )
+    return ", ".join(["COUNT(*)", *sums, seconds])
+
+
+FIGURE_COLUMNS = "orders, energy_kwh, electricity_fee, service_fee, amount, charging_seconds"
+
+
+def _station_days_sql(d: _Dialect, count: int) -> list[str]:
+    table = StationDaily._meta.db_table
+    orders = ChargingOrder._meta.db_table
+    return [
+        f"WITH {d.keys(count)} DELETE FROM {table} "
+        f"WHERE EXISTS (SELECT 1 FROM k WHERE k.station_id = {table}.station_id AND k.day = {table}.date)",
+        f"WITH {d.keys(count)} INSERT INTO {table} (station_id, date, {FIGURE_COLUMNS}) "
+        f"SELECT k.station_id, k.day, {_order_figures(d, 'o')} "
+        f"FROM k JOIN {orders} o ON o.station_id = k.station_id AND o.started_at >= k.s AND o.started_at < k.e "
+        f"GROUP BY k.station_id, k.day",
+    ]
+
+
+def _pile_days_sql(d: _Dialect, count: int) -> list[str]:
+    """Orders per pile and day, and downtime from the status history: each status lasts until
+    the pile's (or gun's) next one, the latest until now. Offline seconds come from the pile's
+    online/offline changes, faulted seconds from its guns' Faulted statuses, less the time the
+    pile was offline anyway."""
+    table = PileDaily._meta.db_table
+    orders = ChargingOrder._meta.db_table
+    piles = Pile._meta.db_table
+    changes = StatusChange._meta.db_table
+    zero_figures = "0, " + ", ".join(["0"] * (len(FIGURES) + 1))
+    money_parts = ", ".join(f"SUM({d.money(f'o.{column}', places)})" for column, places in FIGURES)
+    seconds = f"SUM({d.epoch('o.stopped_at')} - {d.epoch('o.started_at')})"
+    day = ("pk.s_ep", "pk.e_ep")
+    off = ("off.t0", "off.t1")
+    flt = ("flt.t0", "flt.t1")
+    totals = ", ".join(d.money_total(f"SUM(p.{column})", places) for column, places in FIGURES)
+    keys = d.keys(count)
+    next_change = "LEAD(c.at) OVER (PARTITION BY c.pile_id, c.gun_id ORDER BY c.at, c.id)"
+    return [
+        f"WITH {keys} DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM k JOIN {piles} p ON p.station_id = k.station_id "
+        f"WHERE p.id = {table}.pile_id AND k.day = {table}.date)",
+        f"""WITH {keys},
+        pk AS (
+            SELECT p.id AS pile_id, k.day, k.s, k.e, k.s_ep, k.e_ep
+            FROM k JOIN {piles} p ON p.station_id = k.station_id
+        ),
+        ch AS (
+            SELECT c.pile_id, c.gun_id, c.status, {d.epoch("c.at")} AS t0, COALESCE({d.epoch(next_change)}, %s) AS t1
+            FROM {changes} c WHERE c.pile_id IN (SELECT pile_id FROM pk)
+        ),
+        off AS (SELECT pile_id, t0, t1 FROM ch WHERE gun_id IS NULL AND status = %s),
+        flt AS (SELECT pile_id, t0, t1 FROM ch WHERE gun_id IS NOT NULL AND status = %s),
+        parts (pile_id, day, orders, energy_kwh, electricity_fee, service_fee, amount, charging, offline, faulted) AS (
+            SELECT pk.pile_id, pk.day, COUNT(*), {money_parts}, {seconds}, 0, 0
+            FROM pk JOIN {orders} o ON o.pile_id = pk.pile_id AND o.started_at >= pk.s AND o.started_at < pk.e
+            GROUP BY pk.pile_id, pk.day
+            UNION ALL
+            SELECT pk.pile_id, pk.day, {zero_figures}, SUM({d.overlap(off, day)}), 0
+            FROM pk JOIN off ON off.pile_id = pk.pile_id AND off.t0 < pk.e_ep AND off.t1 > pk.s_ep
+            GROUP BY pk.pile_id, pk.day
+            UNION ALL
+            SELECT pk.pile_id, pk.day, {zero_figures}, 0, SUM({d.overlap(flt, day)})
+            FROM pk JOIN flt ON flt.pile_id = pk.pile_id AND flt.t0 < pk.e_ep AND flt.t1 > pk.s_ep
+            GROUP BY pk.pile_id, pk.day
+            UNION ALL
+            SELECT pk.pile_id, pk.day, {zero_figures}, 0, -SUM({d.overlap(flt, off, day)})
+            FROM pk JOIN flt ON flt.pile_id = pk.pile_id AND flt.t0 < pk.e_ep AND flt.t1 > pk.s_ep
+            JOIN off ON off.pile_id = pk.pile_id AND off.t0 < flt.t1 AND off.t1 > flt.t0
+                AND off.t0 < pk.e_ep AND off.t1 > pk.s_ep
+            GROUP BY pk.pile_id, pk.day
+        )
+        INSERT INTO {table} (pile_id, date, {FIGURE_COLUMNS}, offline_seconds, faulted_seconds)
+        SELECT p.pile_id, p.day, SUM(p.orders), {totals}, COALESCE(SUM(p.charging), 0),
+               SUM(p.offline), SUM(p.faulted)
+        FROM parts p GROUP BY p.pile_id, p.day""",
+    ]
+
+
+def _fault_days_sql(d: _Dialect, count: int) -> list[str]:
+    table = StationFaultDaily._meta.db_table
+    piles = Pile._meta.db_table
+    alarms = Alarm._meta.db_table
+    return [
+        f"WITH {d.keys(count)} DELETE FROM {table} "
+        f"WHERE EXISTS (SELECT 1 FROM k WHERE k.station_id = {table}.station_id AND k.day = {table}.date)",
+        f"WITH {d.keys(count)} INSERT INTO {table} (station_id, date, cause, faults) "
+        f"SELECT k.station_id, k.day, a.cause, COUNT(*) FROM k JOIN {piles} p ON p.station_id = k.station_id "
+        f"JOIN {alarms} a ON a.pile_id = p.id AND a.occurred_at >= k.s AND a.occurred_at < k.e "
+        f"GROUP BY k.station_id, k.day, a.cause",
+    ]
+
+
+def _days_recompute(days: list[tuple[int, date]], now: datetime) -> None:
+    if not days:
+        return
+    d = _Dialect()
+    ops = connection.ops
+    zones = {}
+    station_ids = sorted({station_id for station_id, _day in days})
+    for start in range(0, len(station_ids), 10000):
+        zones.update(Station.objects.filter(pk__in=station_ids[start : start + 10000]).values_list("pk", "time_zone"))
+    now_ep = int(now.timestamp())
+    for start in range(0, len(days), DAYS_PER_STATEMENT):
+        batch = [
+            (station_id, day) for station_id, day in days[start : start + DAYS_PER_STATEMENT] if station_id in zones
+        ]
+        if not batch:
+            continue
+        params = []
+        for station_id, day in batch:
+            s, e = day_bounds(day, zones[station_id])
+            params += [
+                station_id,
+                ops.adapt_datefield_value(day),
+                ops.adapt_datetimefield_value(s),
+                ops.adapt_datetimefield_value(e),
+                int(s.timestamp()),
+                int(e.timestamp()),
+            ]
+        pile_extra = [now_ep, OnlineStatus.OFFLINE.value, GunStatus.FAULTED.value]
+        with connection.cursor() as cursor:
+            for sql in _station_days_sql(d, len(batch)) + _fault_days_sql(d, len(batch)):
+                cursor.execute(sql, params)
+            delete_sql, insert_sql = _pile_days_sql(d, len(batch))
+            cursor.execute(delete_sql, params)
+            cursor.execute(insert_sql, params + pile_extra)

@@ -1,0 +1,249 @@
+import threading
+import zoneinfo
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+
+from analytics.models import PileDaily, RollupMark, StationDaily, StationFaultDaily, StationRollup
+from analytics.services import day_bounds, rollup_days_close, rollups_rebuild, rollups_update
+from analytics.tasks import rollups_update_task
+from maintenance.choices import ErrorCode, FaultCause
+from maintenance.services import alarm_raise
+from orders.models import ChargingOrder
+from orders.services import StartReport, StopReport, order_starts, order_stops
+from piles.choices import GunStatus, OnlineStatus
+from piles.models import StatusChange
+
+from .analytics_data import FIGURES, network_build, order_local_date, reference_days
+from .factories import AlarmFactory, GunFactory, PileFactory, StationFactory
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
+
+def station_days() -> dict[tuple, dict]:
+    return {
+        (row.station_id, row.date): {name: getattr(row, name) for name in FIGURES} for row in StationDaily.objects.all()
+    }
+
+
+def pile_days() -> dict[tuple, dict]:
+    return {(row.pile_id, row.date): {name: getattr(row, name) for name in FIGURES} for row in PileDaily.objects.all()}
+
+
+def raw_orders():
+    return list(ChargingOrder.objects.select_related("station"))
+
+
+@pytest.fixture
+def network(operator, other_operator):
+    return network_build(operator, other_operator)
+
+
+def test_day_bounds_follow_the_station_clock_change():
+    short = day_bounds(date(2026, 3, 29), "Europe/Berlin")
+    long = day_bounds(date(2026, 10, 25), "Europe/Berlin")
+    assert short[1] - short[0] == timedelta(hours=23)
+    assert long[1] - long[0] == timedelta(hours=25)
+    assert day_bounds(date(2026, 10, 25), "Asia/Shanghai")[0] == datetime(2026, 10, 24, 16, tzinfo=UTC)
+
+
+def test_rollups_equal_the_orders_summed_by_station_and_local_day(network):
+    rollups_update()
+    assert station_days() == reference_days(raw_orders())
+    assert pile_days() == reference_days(raw_orders(), key=lambda o: o.pile_id)
+    assert not RollupMark.objects.exists()
+
+
+def test_an_order_belongs_to_the_day_it_started_on(network):
+    rollups_update()
+    station = network.stations[0]
+    spanning = ChargingOrder.objects.get(
+        station=station, started_at=datetime(2026, 2, 14, 22, 30, tzinfo=UTC), stopped_at__isnull=False
+    )
+    day = [o for o in raw_orders() if o.station_id == station.pk and order_local_date(o) == date(2026, 2, 14)]
+    assert spanning in day and spanning.stopped_at.astimezone(BERLIN).date() == date(2026, 2, 15)
+    row = StationDaily.objects.get(station=station, date=date(2026, 2, 14))
+    assert row.orders == len(day)
+    assert row.charging_seconds == sum(int(o.stopped_at.timestamp()) - int(o.started_at.timestamp()) for o in day)
+
+
+def test_the_23_and_25_hour_days_hold_exactly_their_orders(network):
+    rollups_update()
+    expected = reference_days(raw_orders())
+    for day in (date(2026, 3, 29), date(2026, 10, 25)):
+        station = network.stations[0]
+        start, end = day_bounds(day, "Europe/Berlin")
+        count = ChargingOrder.objects.filter(station=station, started_at__gte=start, started_at__lt=end).count()
+        assert (
+            StationDaily.objects.get(station=station, date=day).orders == count == expected[(station.pk, day)]["orders"]
+        )
+
+
+def test_running_twice_changes_nothing(network):
+    rollups_rebuild()
+    first = station_days(), pile_days()
+    rollups_rebuild()
+    rollups_update()
+    assert (station_days(), pile_days()) == first
+
+
+def test_a_late_order_and_an_edited_order_recompute_their_days(network):
+    rollups_update()
+    station = network.stations[1]
+    gun = network.orders[0].gun
+    # Arrives today, started last January: only that day and the edited order's days change.
+    late = ChargingOrder.objects.create(
+        number="LATE-1",
+        station=gun.pile.station,
+        pile=gun.pile,
+        gun=gun,
+        started_at=datetime(2026, 1, 5, 8, tzinfo=UTC),
+        stopped_at=datetime(2026, 1, 5, 9, tzinfo=UTC),
+        energy_kwh=Decimal("12.345"),
+        amount=Decimal("9.99"),
+        payment_method="app",
+        status="completed",
+    )
+    edited = ChargingOrder.objects.filter(station=station).first()
+    old_day = edited.started_at
+    edited.started_at = old_day - timedelta(days=40)
+    edited.stopped_at = edited.started_at + timedelta(minutes=20)
+    edited.amount += Decimal("1.01")
+    edited.save()
+    assert RollupMark.objects.count() == 3
+    assert rollups_update() == 3
+    assert station_days() == reference_days(raw_orders())
+    late.delete()
+    rollups_update()
+    assert station_days() == reference_days(raw_orders())
+
+
+def test_gateway_starts_and_stops_mark_the_local_day(operator):
+    station = StationFactory(area__operator=operator, time_zone="Asia/Shanghai")
+    gun = GunFactory(pile=PileFactory(station=station), connector_id=1)
+    # 17:30 UTC is 01:30 the next day in Shanghai.
+    at = datetime(2026, 6, 30, 17, 30, tzinfo=UTC)
+    [(transaction_id, _info)] = order_starts(
+        items=[StartReport(pile=gun.pile, connector_id=1, id_tag="ABC", meter_start_wh=0, at=at)]
+    )
+    rollups_update()
+    assert StationDaily.objects.get(station=station, date=date(2026, 7, 1)).orders == 1
+    order_stops(
+        items=[StopReport(pile=gun.pile, transaction_id=transaction_id, meter_stop_wh=7500, at=at + timedelta(hours=1))]
+    )
+    assert list(RollupMark.objects.values_list("station", "date")) == [(station.pk, date(2026, 7, 1))]
+    rollups_update()
+    row = StationDaily.objects.get(station=station, date=date(2026, 7, 1))
+    assert (row.orders, row.energy_kwh, row.charging_seconds) == (1, Decimal("7.500"), 3600)
+
+
+def test_faults_are_counted_per_station_day_and_cause(operator):
+    station = StationFactory(area__operator=operator, time_zone="Europe/Berlin")
+    gun = GunFactory(pile=PileFactory(station=station), connector_id=1)
+    night = datetime(2026, 10, 24, 22, 30, tzinfo=UTC)  # 00:30 on the 25th in Berlin
+    alarm_raise(pile=gun.pile, gun=gun, error_code=ErrorCode.GROUND_FAILURE, at=night)
+    alarm_raise(pile=gun.pile, gun=gun, error_code=ErrorCode.GROUND_FAILURE, at=night + timedelta(minutes=5))
+    alarm_raise(pile=gun.pile, gun=gun, error_code=ErrorCode.HIGH_TEMPERATURE, at=night + timedelta(hours=2))
+    AlarmFactory(pile=gun.pile, occurred_at=night - timedelta(hours=1), cause=FaultCause.METER)
+    rollups_rebuild()
+    rows = set(StationFaultDaily.objects.values_list("date", "cause", "faults"))
+    assert rows == {
+        (date(2026, 10, 25), FaultCause.GROUND_FAULT, 1),  # the repeat is counted on the alarm, not as a fault
+        (date(2026, 10, 25), FaultCause.OVER_TEMPERATURE, 1),
+        (date(2026, 10, 24), FaultCause.METER, 1),
+    }
+
+
+def change(pile, status, at, gun=None):
+    return StatusChange.objects.create(pile=pile, gun=gun, status=status, at=at)
+
+
+def test_downtime_comes_from_the_status_history_on_a_25_hour_day(operator):
+    station = StationFactory(area__operator=operator, time_zone="Europe/Berlin")
+    pile = PileFactory(station=station)
+    gun = GunFactory(pile=pile, connector_id=1)
+    day = date(2026, 10, 25)
+    start, end = day_bounds(day, "Europe/Berlin")
+    change(pile, OnlineStatus.ONLINE, start - timedelta(days=3))
+    change(pile, OnlineStatus.OFFLINE, start - timedelta(hours=2))  # offline over midnight
+    change(pile, OnlineStatus.ONLINE, start + timedelta(hours=1))
+    change(pile, GunStatus.FAULTED, start + timedelta(hours=10), gun=gun)
+    change(pile, OnlineStatus.OFFLINE, start + timedelta(hours=11))  # offline while faulted
+    change(pile, OnlineStatus.ONLINE, start + timedelta(hours=12))
+    change(pile, GunStatus.AVAILABLE, start + timedelta(hours=13), gun=gun)
+    change(pile, OnlineStatus.OFFLINE, end - timedelta(minutes=30))  # and into the next day
+    change(pile, OnlineStatus.ONLINE, end + timedelta(minutes=15))
+    rollups_rebuild(now=end + timedelta(days=2))
+    row = PileDaily.objects.get(pile=pile, date=day)
+    assert row.offline_seconds == 3600 + 3600 + 1800
+    assert row.faulted_seconds == 3 * 3600 - 3600
+    previous = PileDaily.objects.get(pile=pile, date=day - timedelta(days=1))
+    following = PileDaily.objects.get(pile=pile, date=day + timedelta(days=1))
+    assert (previous.offline_seconds, following.offline_seconds) == (7200, 900)
+
+
+def test_an_outage_with_no_further_report_counts_on_every_day_it_lasts(operator):
+    station = StationFactory(area__operator=operator, time_zone="Asia/Shanghai")
+    pile = PileFactory(station=station)
+    zone = zoneinfo.ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 5, 10, 12, tzinfo=zone)
+    change(pile, OnlineStatus.OFFLINE, datetime(2026, 5, 6, 18, tzinfo=zone))
+    rollup_days_close(now=datetime(2026, 5, 7, 1, tzinfo=zone))
+    rollups_update(now=datetime(2026, 5, 7, 1, tzinfo=zone))
+    assert PileDaily.objects.get(pile=pile, date=date(2026, 5, 6)).offline_seconds == 6 * 3600
+    # Nothing is reported for three days; closing each day counts it whole.
+    assert rollup_days_close(now=now) == 3
+    rollups_update(now=now)
+    assert [row.offline_seconds for row in PileDaily.objects.filter(pile=pile).order_by("date")] == [
+        6 * 3600,
+        86400,
+        86400,
+        86400,
+    ]
+    assert rollup_days_close(now=now) == 0
+
+
+def test_the_rollup_command_runs_full_since_and_incremental(network, capsys):
+    call_command("rollup", "--full")
+    assert station_days() == reference_days(raw_orders())
+    StationDaily.objects.filter(date__gte=date(2026, 6, 1)).delete()
+    call_command("rollup", "--since", "2026-06-01")
+    assert station_days() == reference_days(raw_orders())
+    call_command("rollup")
+    assert "station-days" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the advisory lock is PostgreSQL's")
+def test_two_runs_at_once_give_the_same_rows_as_one(operator, other_operator):
+    network_build(operator, other_operator, orders_per_gun=60)
+    errors = []
+    barrier = threading.Barrier(2)
+
+    def run():
+        try:
+            barrier.wait()
+            rollups_update()
+        except Exception as error:  # noqa: BLE001  (reported by the assertion below)
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert station_days() == reference_days(raw_orders())
+    assert not RollupMark.objects.exists()
+
+
+def test_the_periodic_task_closes_yesterday_and_recomputes_the_marked_days(network):
+    assert RollupMark.objects.exists()
+    assert rollups_update_task() > 0
+    assert station_days() == reference_days(raw_orders())
+    assert StationRollup.objects.count() == len(network.stations) + 1
