@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import BigIntegerField, Func, Min
 from django.utils import timezone
 
 from chargeops.db import rows_insert
@@ -173,17 +173,30 @@ def _first_days(zones: dict[int, str]) -> Iterable[tuple[int, date]]:
 # differently come from `_Dialect`.
 
 
+# A time as whole epoch seconds: durations are counted in seconds of the clock, the same on both
+# databases. SQLite's date functions round to milliseconds, so the text (stored as
+# "YYYY-MM-DD HH:MM:SS.ffffff") is cut to its whole seconds first.
+EPOCH_POSTGRESQL = "CAST(EXTRACT(EPOCH FROM date_trunc('second', %(expressions)s)) AS BIGINT)"
+EPOCH_SQLITE = "CAST(ROUND((julianday(substr(%(expressions)s, 1, 19)) - 2440587.5) * 86400) AS INTEGER)"
+
+
+class EpochSeconds(Func):
+    """`EPOCH_*` as an ORM expression, for the live figures that must match the roll-ups."""
+
+    output_field = BigIntegerField()
+    template = EPOCH_SQLITE
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template=EPOCH_POSTGRESQL, **extra_context)
+
+
 class _Dialect:
     def __init__(self):
         self.postgres = connection.vendor == "postgresql"
         self.greatest, self.least = ("GREATEST", "LEAST") if self.postgres else ("MAX", "MIN")
 
     def epoch(self, expr: str) -> str:
-        """A time as whole epoch seconds: durations are counted in the seconds of the clock,
-        the same on both databases (SQLite keeps only milliseconds in its date arithmetic)."""
-        if self.postgres:
-            return f"CAST(EXTRACT(EPOCH FROM date_trunc('second', {expr})) AS BIGINT)"
-        return f"CAST(strftime('%%s', {expr}) AS INTEGER)"
+        return (EPOCH_POSTGRESQL if self.postgres else EPOCH_SQLITE) % {"expressions": expr}
 
     def money(self, expr: str, places: int) -> str:
         """An amount to sum: SQLite keeps decimals as floats, so it sums whole cents (or Wh)

@@ -12,11 +12,22 @@ MENU = [
         ],
     ),
     (
+        _("Statistic analysis"),
+        [
+            (_("Order statistics"), "analytics:order_figures", "analytics.view_stationdaily"),
+            (_("Energy statistics"), "analytics:energy_figures", "analytics.view_stationdaily"),
+            (_("Revenue statistics"), "analytics:amount_figures", "analytics.view_stationdaily"),
+            (_("Work order figures"), "analytics:workorder_figures", "maintenance.view_workorder"),
+            (_("Pile fault analysis"), "analytics:fault_figures", "maintenance.view_alarm"),
+        ],
+    ),
+    (
         _("Business functions"),
         [
             (_("Operations areas"), "stations:area_list", "stations.view_area"),
             (_("Charging stations"), "stations:station_list", "stations.view_station"),
             (_("Charging piles"), "piles:pile_list", "piles.view_pile"),
+            (_("Charging orders"), "orders:chargingorder_list", "orders.view_chargingorder"),
             (_("Pile security events"), "gateway:securityevent_list", "gateway.view_securityevent"),
         ],
     ),

@@ -9,5 +9,7 @@ urlpatterns = [
     path("stations/", include("stations.urls")),
     path("piles/", include("piles.urls")),
     path("gateway/", include("gateway.urls")),
+    path("orders/", include("orders.urls")),
+    path("analytics/", include("analytics.urls")),
     path("admin/", admin.site.urls),
 ]

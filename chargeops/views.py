@@ -7,7 +7,7 @@ checks, paging, export and error handling live here once.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage
+from django.core.paginator import EmptyPage, Paginator
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import LazyPaginator, SingleTableMixin
 
 from .export import table_export_response
 
@@ -36,6 +36,39 @@ def model_url(model, action: str, *args) -> str | None:
 def model_permission(model, action: str) -> str:
     opts = model._meta
     return f"{opts.app_label}.{action}_{opts.model_name}"
+
+
+class UncountedPaginator(LazyPaginator):
+    """Pages that never COUNT the rows: only whether a next page exists is looked up. For
+    tables of millions of rows (charging orders), where a count per page view costs more than
+    the page."""
+
+    uncounted = True
+
+
+def page_size(request) -> int:
+    """The page size the request asks for, when it is one of PAGE_SIZES."""
+    try:
+        size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+def table_paginate(table, request, per_page: int, paginator_class=None) -> None:
+    """Page `table` as the request asks; a page past the end shows the last (or, uncounted,
+    the first) page."""
+    paginator_class = paginator_class or Paginator
+    table.page_sizes = PAGE_SIZES
+    try:
+        page = max(int(request.GET.get(table.prefixed_page_field, 1)), 1)
+    except ValueError:
+        page = 1
+    try:
+        table.paginate(paginator_class=paginator_class, page=page, per_page=per_page)
+    except EmptyPage:
+        last = 1 if getattr(paginator_class, "uncounted", False) else table.paginator.num_pages
+        table.paginate(paginator_class=paginator_class, page=last, per_page=per_page)
 
 
 class ObjectViewMixin:
@@ -86,13 +119,10 @@ class ObjectListView(ObjectViewMixin, SingleTableMixin, FilterView):
     table_class = None
     # Extra buttons beside "Add": (label, URL name, permission action).
     list_buttons: list[tuple[str, str, str]] = []
+    paginator_class = Paginator
 
     def get_page_size(self) -> int:
-        try:
-            size = int(self.request.GET.get("per_page", DEFAULT_PAGE_SIZE))
-        except ValueError:
-            return DEFAULT_PAGE_SIZE
-        return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+        return page_size(self.request)
 
     def get_table_kwargs(self):
         return {}
@@ -109,7 +139,6 @@ class ObjectListView(ObjectViewMixin, SingleTableMixin, FilterView):
         that would take `per_page` from the query string unchecked."""
         table = self.get_table_class()(rows, **self.get_table_kwargs())
         table.request = self.request
-        table.page_sizes = PAGE_SIZES
         order_by = self.request.GET.getlist(table.prefixed_order_by_field)
         if order_by:
             table.order_by = order_by
@@ -117,14 +146,7 @@ class ObjectListView(ObjectViewMixin, SingleTableMixin, FilterView):
 
     def get_table(self, **kwargs):
         table = self.build_table(self.get_table_data())
-        try:
-            page = int(self.request.GET.get(table.prefixed_page_field, 1))
-        except ValueError:
-            page = 1
-        try:
-            table.paginate(page=max(page, 1), per_page=self.get_page_size())
-        except EmptyPage:
-            table.paginate(page=table.paginator.num_pages, per_page=self.get_page_size())
+        table_paginate(table, self.request, self.get_page_size(), self.paginator_class)
         return table
 
     def get(self, request, *args, **kwargs):

@@ -138,7 +138,7 @@ class ChargingOrder(ScopedModel):
         return self.number
 
     def get_absolute_url(self):
-        return reverse("orders:order_detail", args=[self.pk])
+        return reverse("orders:chargingorder_detail", args=[self.pk])
 
     @property
     def duration(self):

@@ -1,4 +1,4 @@
-"""Demo data for `manage.py seed_demo`: two operators with stations, piles, id tags, a year of
+"""Demo data for `manage.py seed_demo`: two operators with stations, piles, id tags, 13 months of
 charging orders, power samples, alarms and work orders, fast enough for `make demo`.
 
 Determinism: each phase draws from its own `random.Random`, seeded from the seed and the phase

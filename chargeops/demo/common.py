@@ -41,9 +41,9 @@ class Scale:
 
 SCALES = {
     "tiny": Scale(2, (3, 4), 60, 1_200, 8),
-    "small": Scale(6, (3, 4), 365, 56_000, 40),
-    "medium": Scale(12, (7, 9), 365, 300_000, 150),
-    "large": Scale(18, (16, 20), 365, 1_150_000, 400),
+    "small": Scale(6, (3, 4), 400, 56_000, 40),
+    "medium": Scale(12, (7, 9), 400, 300_000, 150),
+    "large": Scale(18, (16, 20), 400, 1_150_000, 400),
 }
 
 # Kinds of pile, dealt out per operator so that every online status and usage state shows up.

@@ -8,7 +8,7 @@ from chargeops.demo.catalogue import OPERATORS
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data set: two operators with stations, piles, id tags, a year of charging orders, "
+        "Load the demo data set: two operators with stations, piles, id tags, 13 months of charging orders, "
         "alarms, work orders and a login for every role. Does nothing when the demo operators exist."
     )
 

@@ -1,0 +1,83 @@
+from datetime import date, timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from chargeops.forms import scope_choice_fields
+from stations.models import Area, Station
+
+from .choices import Granularity
+from .selectors import Period, Scope, user_today
+
+# A statistic covers at most this many days: ten years of daily buckets is already too many
+# bars, and the longest range operators ask for.
+MAX_DAYS = 3660
+
+
+class FigureFilterForm(forms.Form):
+    """The filter of every statistic: operations area, station, a range of local days and the
+    granularity of its chart. Without a valid range it shows this month up to today."""
+
+    area = forms.ModelChoiceField(Area.objects.all(), required=False, label=_("Operations area"))
+    station = forms.ModelChoiceField(Station.objects.all(), required=False, label=_("Station"))
+    start = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    granularity = forms.ChoiceField(choices=Granularity, required=False, label=_("Granularity"))
+
+    def __init__(self, data=None, *, user, default_granularity=Granularity.DAY):
+        super().__init__(data or None)
+        self.user = user
+        self.today = user_today(user)
+        self.default_granularity = default_granularity
+        scope_choice_fields(self.fields, user)
+        self.fields["station"].queryset = self.fields["station"].queryset.select_related("area")
+        self.fields["area"].empty_label = self.fields["station"].empty_label = _("All")
+        if not self.is_bound:
+            self.initial = {"start": self.default_period().start, "end": self.today, "granularity": default_granularity}
+
+    def default_period(self) -> Period:
+        return Period(self.today.replace(day=1), self.today)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end date is before the start date."))
+        elif start and end and (end - start).days >= MAX_DAYS:
+            self.add_error("end", _("Choose a range of at most %(days)d days.") % {"days": MAX_DAYS})
+        area, station = data.get("area"), data.get("station")
+        if area and station and station.area_id != area.pk:
+            self.add_error("station", _("This station is not in the chosen operations area."))
+        return data
+
+    def _valid(self, name):
+        return self.cleaned_data.get(name) if self.is_bound and self.is_valid() else None
+
+    @property
+    def period(self) -> Period:
+        start, end = self._valid("start"), self._valid("end")
+        if start is None and end is None:
+            return self.default_period()
+        end = end or self.today
+        return Period(start or min(end, self.today).replace(day=1), end)
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.user, area=self._valid("area"), station=self._valid("station"))
+
+    @property
+    def chosen_granularity(self) -> str:
+        return self._valid("granularity") or self.default_granularity
+
+    def quick_ranges(self) -> list[tuple[str, date, date]]:
+        """Ranges a click away: (label, start, end)."""
+        today = self.today
+        last_month_end = today.replace(day=1) - timedelta(days=1)
+        return [
+            (_("Today"), today, today),
+            (_("Last 7 days"), today - timedelta(days=6), today),
+            (_("Last 30 days"), today - timedelta(days=29), today),
+            (_("This month"), today.replace(day=1), today),
+            (_("Last month"), last_month_end.replace(day=1), last_month_end),
+            (_("This year"), today.replace(month=1, day=1), today),
+        ]

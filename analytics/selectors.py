@@ -1,0 +1,283 @@
+"""Reads of the statistics: order figures from the roll-ups plus today's live orders, change
+against earlier periods, work order and fault figures.
+
+A period is a range of local days: each station's days in its own time zone. Past days come
+from the daily roll-ups; each station's today is summed from its raw orders on every request,
+so the figures are current to the minute without waiting for a roll-up run.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth, TruncYear
+from django.utils import timezone
+
+from maintenance.choices import FaultCause, WorkOrderStatus
+from maintenance.models import Alarm, WorkOrder
+from orders.models import ChargingOrder
+from stations.models import Area, Station
+
+from .choices import Granularity
+from .models import PileDaily, StationDaily, StationFaultDaily
+from .services import EpochSeconds, day_bounds, local_date
+
+MONEY = Decimal("0.01")
+ENERGY = Decimal("0.001")
+FIGURE_NAMES = ("orders", "energy_kwh", "electricity_fee", "service_fee", "amount", "charging_seconds")
+# SQLite sums decimals as floats: totals are rounded back to the places of their columns.
+PLACES = {"energy_kwh": ENERGY, "electricity_fee": MONEY, "service_fee": MONEY, "amount": MONEY}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days from `start` to `end`, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Period":
+        """The period of the same length just before: what month-on-month compares with."""
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def year_before(self) -> "Period":
+        """The same days one year earlier (29 February becomes the 28th)."""
+        return Period(_year_before(self.start), _year_before(self.end))
+
+    def __contains__(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: the user's operator, narrowed to an operations area or a station."""
+
+    user: object
+    area: Area | None = None
+    station: Station | None = None
+
+    def stations(self):
+        stations = Station.objects.for_user(self.user)
+        if self.area is not None:
+            stations = stations.filter(area=self.area)
+        if self.station is not None:
+            stations = stations.filter(pk=self.station.pk)
+        return stations
+
+    def station_filter(self, path: str = "station") -> Q:
+        """The rows of the scope's stations, for a model that reaches a station by `path`."""
+        condition = Q(**{f"{path}__in": Station.objects.for_user(self.user).values("pk")})
+        if self.area is not None:
+            condition &= Q(**{f"{path}__area": self.area})
+        if self.station is not None:
+            condition &= Q(**{path: self.station})
+        return condition
+
+
+def change(current, base) -> Decimal | None:
+    """The relative change from `base` to `current` in per cent, None where the base is zero."""
+    if not base:
+        return None
+    return ((Decimal(current) - Decimal(base)) * 100 / Decimal(base)).quantize(Decimal("0.1"))
+
+
+def user_today(user) -> date:
+    """Today in the user's operator's time zone: where date ranges start by default."""
+    time_zone = user.operator.time_zone if getattr(user, "operator", None) else "UTC"
+    return local_date(timezone.now(), time_zone)
+
+
+def _zones_today(scope: Scope) -> dict[str, date]:
+    """Each time zone of the scope's stations and the local date it is there now."""
+    now = timezone.now()
+    zones = scope.stations().order_by().values_list("time_zone", flat=True).distinct()
+    return {zone: local_date(now, zone) for zone in zones}
+
+
+def _bucket(granularity: str | None, field: str = "date"):
+    return {
+        Granularity.DAY: F(field),
+        Granularity.MONTH: TruncMonth(field),
+        Granularity.YEAR: TruncYear(field),
+    }[granularity]
+
+
+def _bucket_of(day: date, granularity: str) -> date:
+    if granularity == Granularity.MONTH:
+        return day.replace(day=1)
+    if granularity == Granularity.YEAR:
+        return day.replace(month=1, day=1)
+    return day
+
+
+ROLLUP_SUMS = {name: Sum(name) for name in FIGURE_NAMES}
+LIVE_SUMS = {
+    "orders": Count("pk"),
+    "energy_kwh": Sum("energy_kwh"),
+    "electricity_fee": Sum("electricity_fee"),
+    "service_fee": Sum("service_fee"),
+    "amount": Sum("amount"),
+    "charging_seconds": Sum(EpochSeconds("stopped_at") - EpochSeconds("started_at")),
+}
+
+
+def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dict:
+    """The order figures of the scope in the period, summed per `by`: a Granularity (keys are
+    each bucket's first day), "station", "pile" or None (one total under the key None). Days
+    before each station's today come from the roll-ups, its today from the raw orders."""
+    todays = {zone: today for zone, today in _zones_today(scope).items() if today in period}
+    model, path = (PileDaily, "pile__station") if by == "pile" else (StationDaily, "station")
+    rolled = model.objects.filter(scope.station_filter(path), date__range=(period.start, period.end))
+    for zone, today in todays.items():
+        rolled = rolled.exclude(**{f"{path}__time_zone": zone, "date": today})
+    totals: dict = defaultdict(lambda: dict.fromkeys(FIGURE_NAMES, 0))
+
+    def add(key, row):
+        figures = totals[key]
+        for name in FIGURE_NAMES:
+            figures[name] += row[name] or 0
+
+    if by is None:
+        row = rolled.aggregate(**ROLLUP_SUMS)
+        if row["orders"]:
+            add(None, row)
+    else:
+        key = F(by) if by in ("station", "pile") else _bucket(by)
+        for row in rolled.values(key=key).annotate(**ROLLUP_SUMS).order_by():
+            add(row["key"], row)
+
+    for zone, today in todays.items():
+        start, end = day_bounds(today, zone)
+        live = ChargingOrder.objects.filter(
+            scope.station_filter(), station__time_zone=zone, started_at__gte=start, started_at__lt=end
+        )
+        if by in ("station", "pile"):
+            for row in live.values(key=F(by)).annotate(**LIVE_SUMS).order_by():
+                add(row["key"], row)
+        else:
+            row = live.aggregate(**LIVE_SUMS)
+            if row["orders"]:
+                add(_bucket_of(today, by) if by else None, row)
+
+    for figures in totals.values():
+        for name, places in PLACES.items():
+            figures[name] = Decimal(figures[name]).quantize(places)
+    return dict(totals)
+
+
+def order_totals(scope: Scope, period: Period) -> dict:
+    empty = {name: PLACES[name] * 0 if name in PLACES else 0 for name in FIGURE_NAMES}
+    return order_figures(scope, period).get(None) or empty
+
+
+def buckets(period: Period, granularity: str) -> list[date]:
+    """Every bucket of the period in order, the empty ones too, so that charts have no gaps."""
+    keys, day = [], _bucket_of(period.start, granularity)
+    while day <= period.end:
+        keys.append(day)
+        if granularity == Granularity.DAY:
+            day += timedelta(days=1)
+        elif granularity == Granularity.MONTH:
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            day = day.replace(year=day.year + 1)
+    return keys
+
+
+def work_order_figures(scope: Scope, period: Period) -> dict[str, int]:
+    """Work orders reported in the period: `total` and one count per status."""
+    statuses = {status.value: Count("pk", filter=Q(status=status)) for status in WorkOrderStatus}
+    return period_work_orders(scope, period).aggregate(total=Count("pk"), **statuses)
+
+
+def fault_figures(scope: Scope, period: Period) -> dict[str, int]:
+    """Faults in the period per cause, most frequent first."""
+    rows = (
+        StationFaultDaily.objects.filter(scope.station_filter(), date__range=(period.start, period.end))
+        .values("cause")
+        .annotate(faults=Sum("faults"))
+        .order_by("-faults", "cause")
+    )
+    return {row["cause"]: row["faults"] for row in rows}
+
+
+def local_days_condition(field: str, start: date | None, end: date | None, path: str = "station") -> Q:
+    """Rows whose time `field` falls on the local days `start`..`end` (either may be open) of
+    the station they reach by `path`, each time zone with its own day bounds."""
+    condition = Q(pk__in=[])
+    for zone in Station.objects.order_by().values_list("time_zone", flat=True).distinct():
+        bounds = {f"{path}__time_zone": zone}
+        if start is not None:
+            bounds[f"{field}__gte"] = day_bounds(start, zone)[0]
+        if end is not None:
+            bounds[f"{field}__lt"] = day_bounds(end, zone)[1]
+        condition |= Q(**bounds)
+    return condition
+
+
+def period_orders(scope: Scope, period: Period):
+    """The raw orders started in the period (each station's local days)."""
+    return ChargingOrder.objects.filter(scope.station_filter()).filter(
+        local_days_condition("started_at", period.start, period.end)
+    )
+
+
+def period_alarms(scope: Scope, period: Period):
+    return Alarm.objects.filter(scope.station_filter("pile__station")).filter(
+        local_days_condition("occurred_at", period.start, period.end, path="pile__station")
+    )
+
+
+def period_work_orders(scope: Scope, period: Period):
+    return WorkOrder.objects.filter(scope.station_filter("pile__station")).filter(
+        local_days_condition("reported_at", period.start, period.end, path="pile__station")
+    )
+
+
+def _stations_by_pk(scope: Scope) -> dict:
+    return {station.pk: station for station in scope.stations().select_related("area")}
+
+
+def work_orders_per_station(scope: Scope, period: Period) -> list[dict]:
+    """Per station: work orders reported in the period, in total and per status; most first."""
+    statuses = {status.value: Count("pk", filter=Q(status=status)) for status in WorkOrderStatus}
+    rows = period_work_orders(scope, period).values("pile__station").annotate(total=Count("pk"), **statuses)
+    stations = _stations_by_pk(scope)
+    result = [{"station": stations[row.pop("pile__station")], **row} for row in rows.order_by()]
+    return sorted(result, key=lambda row: (-row["total"], row["station"].name))
+
+
+def faults_per_station(scope: Scope, period: Period) -> list[dict]:
+    """Per station: faults in the period and the most frequent cause; most faults first."""
+    rows = (
+        StationFaultDaily.objects.filter(scope.station_filter(), date__range=(period.start, period.end))
+        .values("station", "cause")
+        .annotate(faults=Sum("faults"))
+        .order_by()
+    )
+    per_station: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        per_station[row["station"]][row["cause"]] = row["faults"]
+    stations = _stations_by_pk(scope)
+    result = [
+        {
+            "station": stations[station_id],
+            "faults": sum(causes.values()),
+            "top_cause": FaultCause(max(causes, key=lambda cause: (causes[cause], cause))).label,
+        }
+        for station_id, causes in per_station.items()
+    ]
+    return sorted(result, key=lambda row: (-row["faults"], row["station"].name))

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("orders/", views.OrderFiguresView.as_view(), name="order_figures"),
+    path("energy/", views.EnergyFiguresView.as_view(), name="energy_figures"),
+    path("amount/", views.AmountFiguresView.as_view(), name="amount_figures"),
+    path("work-orders/", views.WorkOrderFiguresView.as_view(), name="workorder_figures"),
+    path("faults/", views.FaultFiguresView.as_view(), name="fault_figures"),
+]
