@@ -136,24 +136,27 @@ class StatisticsView(TemplateView):
         return context
 
 
-def figure_card(scope, period, granularity: str, figure: Figure) -> dict:
-    """One dashboard card: the figure's total, its change month-on-month and year-on-year,
-    and its chart."""
+def figure_cards(scope, period, granularity: str, figures=tuple(Figure)) -> list[dict]:
+    """Dashboard cards: each figure's total, its change month-on-month and year-on-year, and
+    its chart. The figures are read once for all cards."""
     by_bucket = selectors.order_figures(scope, period, by=granularity)
-    current = selectors.order_totals(scope, period)[figure]
-    previous = selectors.order_totals(scope, period.previous())[figure]
-    year_before = selectors.order_totals(scope, period.year_before())[figure]
-    return {
-        "figure": figure,
-        "label": str(Figure(figure).label),
-        "value": current,
-        "unit": UNITS[figure],
-        "previous": previous,
-        "mom": selectors.change(current, previous),
-        "year_before": year_before,
-        "yoy": selectors.change(current, year_before),
-        "chart": series_chart(by_bucket, period, granularity, figure, str(Figure(figure).label), UNITS[figure]),
-    }
+    current = selectors.order_totals(scope, period)
+    previous = selectors.order_totals(scope, period.previous())
+    year_before = selectors.order_totals(scope, period.year_before())
+    return [
+        {
+            "figure": figure,
+            "label": str(Figure(figure).label),
+            "value": current[figure],
+            "unit": UNITS[figure],
+            "previous": previous[figure],
+            "mom": selectors.change(current[figure], previous[figure]),
+            "year_before": year_before[figure],
+            "yoy": selectors.change(current[figure], year_before[figure]),
+            "chart": series_chart(by_bucket, period, granularity, figure, str(Figure(figure).label), UNITS[figure]),
+        }
+        for figure in figures
+    ]
 
 
 def station_figure_rows(scope, period) -> list[dict]:
@@ -178,7 +181,7 @@ class HomeView(StatisticsView):
         context["station_count"] = scope.stations().count()
         context["pile_counts"] = pile_status_counts(user, **_pile_scope(scope))
         if user.has_perm(ORDER_FIGURES):
-            context["figure_cards"] = [figure_card(scope, period, self.granularity, figure) for figure in Figure]
+            context["figure_cards"] = figure_cards(scope, period, self.granularity)
         if user.has_perm(WORK_ORDER_FIGURES):
             counts = selectors.work_order_figures(scope, period)
             context["work_orders"] = counts
@@ -218,7 +221,12 @@ class FigureDetailView(StatisticsView):
 
     def get_tables(self):
         orders = selectors.period_orders(self.scope, self.period).select_related("station", "pile", "gun")
-        rows = OrderTable(orders.order_by("-started_at"), exclude=self.hidden_columns, orderable=False)
+        rows = OrderTable(
+            orders.order_by("-started_at"),
+            exclude=self.hidden_columns,
+            orderable=False,
+            fee_split=self.figure == Figure.AMOUNT,
+        )
         rows.paginator_class = UncountedPaginator
         return {
             "stations": (_("By station"), StationFiguresTable(station_figure_rows(self.scope, self.period))),
@@ -227,13 +235,12 @@ class FigureDetailView(StatisticsView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["card"] = figure_card(self.scope, self.period, self.granularity, self.figure)
+        [context["card"]] = figure_cards(self.scope, self.period, self.granularity, figures=[self.figure])
         return context
 
 
 class OrderFiguresView(FigureDetailView):
     figure = Figure.ORDERS
-    hidden_columns = ("electricity_fee", "service_fee")
 
 
 class EnergyFiguresView(FigureDetailView):

@@ -20,24 +20,35 @@ class DurationColumn(tables.Column):
 
 
 class OrderTable(BaseTable):
+    """Orders as PRODUCT.md lists them; the split of the fee shows where revenue is analysed
+    (`OrderTable(..., fee_split=True)`)."""
+
+    def __init__(self, *args, fee_split=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("electricity_fee", "service_fee"):
+            if name in self.columns:
+                self.columns[name].column.visible = fee_split
+
     number = tables.Column(linkify=True, attrs={"td": {"class": "nowrap"}})
-    station = tables.Column(linkify=True)
-    pile = tables.Column(linkify=True)
+    station = tables.Column(linkify=True, attrs={"td": {"class": "name-cell"}})
+    pile = tables.Column(linkify=True, attrs={"td": {"class": "nowrap"}})
     gun = tables.Column(accessor="gun__connector_id", verbose_name=_("Gun"), attrs=NUMBER)
     started_at = LocalTimeColumn()
     stopped_at = LocalTimeColumn()
     duration = DurationColumn(verbose_name=_("Duration"), orderable=False, attrs={"td": {"class": "nowrap"}})
     energy_kwh = tables.Column(attrs=NUMBER)
-    electricity_fee = tables.Column(attrs=NUMBER)
-    service_fee = tables.Column(attrs=NUMBER)
+    electricity_fee = tables.Column(attrs=NUMBER, visible=False)
+    service_fee = tables.Column(attrs=NUMBER, visible=False)
     amount = tables.Column(verbose_name=_("Fee"), attrs=NUMBER)
     created_at = LocalTimeColumn()
     status = BadgeColumn()
 
     class Meta(BaseTable.Meta):
         model = ChargingOrder
+        attrs = {"class": "data-table compact"}
         fields = (
             "number",
+            "status",
             "station",
             "pile",
             "gun",
@@ -50,5 +61,4 @@ class OrderTable(BaseTable):
             "amount",
             "payment_method",
             "created_at",
-            "status",
         )

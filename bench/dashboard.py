@@ -1,0 +1,271 @@
+"""Time the dashboard and the statistics pages at a network's full history.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/chargeops_bench \\
+        .venv/bin/python bench/dashboard.py --orders 100000 1000000 [10000000]
+
+For each N, on a fresh PostgreSQL database: loads N orders over three years (COPY) into a
+network of 60 stations in three time zones, times a full roll-up and an incremental one of a
+single changed day, then requests each page through the Django test client (10 warm requests,
+median) and the same page with its figures aggregated from the raw orders instead of the
+roll-ups (the naive version). Prints each page's median, how many times faster than naive it
+is, and at the end the ratio of the largest N to the smallest. Not part of the test run.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chargeops.settings")
+os.environ.setdefault("DEBUG", "true")
+
+ZONES = ["Asia/Shanghai", "Europe/Berlin", "America/New_York"]
+STATIONS, PILES, GUNS = 60, 10, 2
+REQUESTS = 10
+
+
+def database_reset(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def network_create():
+    from accounts.choices import Role
+    from accounts.models import Operator, User
+    from piles.models import Gun, Pile
+    from stations.models import Area, Station
+
+    operator = Operator.objects.create(name="Bench Charging", time_zone="Asia/Shanghai")
+    analyst = User.objects.create_user("bench", operator=operator)
+    analyst.groups.add(
+        *__import__("django.contrib.auth.models").contrib.auth.models.Group.objects.filter(name=Role.ANALYST)
+    )
+    areas = [Area.objects.create(operator=operator, name=f"Area {n}") for n in range(3)]
+    guns = []
+    for n in range(STATIONS):
+        station = Station.objects.create(
+            area=areas[n % 3],
+            name=f"Station {n:03d}",
+            address=f"{n} Bench Road",
+            latitude=Decimal("31.2"),
+            longitude=Decimal("121.4"),
+            time_zone=ZONES[n % 3],
+        )
+        for p in range(PILES):
+            pile = Pile.objects.create(
+                station=station,
+                name=f"Pile {p:02d}",
+                charge_point_id=f"B{n:03d}P{p:02d}",
+                manufacturer="Bench",
+                model="B-60",
+                rated_power_kw=Decimal("60"),
+                voltage_min=200,
+                voltage_max=750,
+                charging_method="DC",
+            )
+            guns += [Gun.objects.create(pile=pile, connector_id=g + 1, connector_type="ccs2") for g in range(GUNS)]
+    return analyst, guns
+
+
+def orders_load(guns, count: int, now: datetime) -> float:
+    """COPY `count` orders spread over the three years before now; returns the seconds taken."""
+    from django.db import connection
+
+    rng = random.Random(1)
+    span = 3 * 365 * 86400
+    columns = (
+        "number, station_id, pile_id, gun_id, id_tag_text, started_at, stopped_at, meter_start_wh, meter_stop_wh, "
+        "energy_kwh, electricity_fee, service_fee, amount, payment_method, status, stop_reason, created_at"
+    )
+    keys = [(gun.pile.station_id, gun.pile_id, gun.pk) for gun in guns]
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        with cursor.connection.cursor().copy(f"COPY orders_chargingorder ({columns}) FROM STDIN") as copy:
+            for n in range(count):
+                station_id, pile_id, gun_id = keys[rng.randrange(len(keys))]
+                start = now - timedelta(seconds=rng.uniform(60, span))
+                minutes = rng.uniform(5, 180)
+                wh = rng.randint(500, 80000)
+                fee = Decimal(wh) * Decimal("0.0008")
+                service = Decimal(wh) * Decimal("0.0002")
+                copy.write_row(
+                    (
+                        f"BENCH{n:012d}",
+                        station_id,
+                        pile_id,
+                        gun_id,
+                        "",
+                        start,
+                        start + timedelta(minutes=minutes),
+                        0,
+                        wh,
+                        Decimal(wh) / 1000,
+                        round(fee, 2),
+                        round(service, 2),
+                        round(fee, 2) + round(service, 2),
+                        "app",
+                        "completed",
+                        "Local",
+                        start,
+                    )
+                )
+        cursor.execute("ANALYZE")
+    return time.monotonic() - started
+
+
+def naive_order_figures(scope, period, *, by=None):
+    """The figures of `analytics.selectors.order_figures`, aggregated from the raw orders."""
+    from collections import defaultdict
+    from zoneinfo import ZoneInfo
+
+    from django.db.models import Count, F, Sum
+    from django.db.models.functions import TruncDate, TruncMonth, TruncYear
+
+    from analytics.selectors import FIGURE_NAMES, period_orders
+
+    totals = defaultdict(lambda: dict.fromkeys(FIGURE_NAMES, 0))
+    sums = {
+        "orders": Count("pk"),
+        "energy_kwh": Sum("energy_kwh"),
+        "electricity_fee": Sum("electricity_fee"),
+        "service_fee": Sum("service_fee"),
+        "amount": Sum("amount"),
+    }
+    orders = period_orders(scope, period)
+    for zone in {station.time_zone for station in scope.stations()}:
+        rows = orders.filter(station__time_zone=zone)
+        trunc = {"day": TruncDate, "month": TruncMonth, "year": TruncYear}.get(by)
+        if trunc:
+            rows = rows.values(key=trunc("started_at", tzinfo=ZoneInfo(zone)))
+        elif by in ("station", "pile"):
+            rows = rows.values(key=F(by))
+        else:
+            rows = [rows.aggregate(**sums)]
+        rows = rows.annotate(**sums).order_by() if not isinstance(rows, list) else rows
+        for row in rows:
+            key = row.get("key")
+            if hasattr(key, "date") and by in ("month", "year"):
+                key = key.date()
+            for name in sums:
+                totals[key][name] += row[name] or 0
+    return dict(totals)
+
+
+@contextmanager
+def naive():
+    from analytics import selectors
+
+    real = selectors.order_figures
+    selectors.order_figures = naive_order_figures
+    try:
+        yield
+    finally:
+        selectors.order_figures = real
+
+
+def median_ms(client, url: str) -> float:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        client.get(url)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def pages(today) -> list[tuple[str, str]]:
+    month = f"start={today.replace(day=1)}&end={today}"
+    year = f"start={today.replace(month=1, day=1)}&end={today}&granularity=month"
+    return [
+        ("dashboard (this month)", f"/?{month}"),
+        ("dashboard (this year by month)", f"/?{year}"),
+        ("order figures (this month)", f"/analytics/orders/?{month}"),
+        ("energy figures (this year)", f"/analytics/energy/?{year}"),
+        (
+            "amount figures (3 years by year)",
+            f"/analytics/amount/?start={today.replace(year=today.year - 3)}&end={today}&granularity=year",
+        ),
+        ("work order figures", f"/analytics/work-orders/?{month}"),
+        ("fault figures", f"/analytics/faults/?{month}"),
+        ("order list (page 1)", "/orders/"),
+        ("order list (page 50, one station)", "/orders/?page=50&station=1"),
+    ]
+
+
+def run(count: int, url: str) -> dict:
+    import django
+
+    database_reset(url)
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from analytics.selectors import user_today
+    from analytics.services import rollups_rebuild, rollups_update
+    from orders.models import ChargingOrder
+
+    connection.close()
+    call_command("migrate", verbosity=0)
+    analyst, guns = network_create()
+    now = timezone.now()
+    load = orders_load(guns, count, now)
+    started = time.monotonic()
+    days = rollups_rebuild(now=now)
+    full = time.monotonic() - started
+    order = ChargingOrder.objects.order_by("pk")[count // 2]
+    order.amount += Decimal("1.00")
+    order.save()
+    started = time.monotonic()
+    rollups_update()
+    incremental = time.monotonic() - started
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(analyst)
+    results = {}
+    print(
+        f"\n{count:,} orders: loaded in {load:.1f} s; full roll-up of {days:,} station-days {full:.2f} s; "
+        f"incremental roll-up of one day {incremental * 1000:.0f} ms"
+    )
+    print(f"  {'page':<36} {'median':>10} {'naive':>10} {'faster':>8}")
+    for name, path in pages(user_today(analyst)):
+        fast = median_ms(client, path)
+        with naive():
+            slow = median_ms(client, path)
+        results[name] = fast
+        print(f"  {name:<36} {fast:>8.1f}ms {slow:>8.1f}ms {slow / fast:>7.1f}x")
+    connection.close()
+    return {"pages": results, "full": full, "incremental": incremental}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, nargs="+", default=[100_000, 1_000_000])
+    options = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database the benchmark may drop and create.")
+    runs = {count: run(count, url) for count in options.orders}
+    if len(runs) > 1:
+        small, large = min(runs), max(runs)
+        print(f"\nmedian at {large:,} orders / median at {small:,} orders")
+        for name, value in runs[large]["pages"].items():
+            print(f"  {name:<36} {value / runs[small]['pages'][name]:>6.2f}")
+
+
+if __name__ == "__main__":
+    main()
