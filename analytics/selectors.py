@@ -197,20 +197,25 @@ def buckets(period: Period, granularity: str) -> list[date]:
     return keys
 
 
+# Work orders in total and per status.
+WORK_ORDER_COUNTS = {
+    "total": Count("pk"),
+    **{status.value: Count("pk", filter=Q(status=status)) for status in WorkOrderStatus},
+}
+
+
 def work_order_figures(scope: Scope, period: Period) -> dict[str, int]:
     """Work orders reported in the period: `total` and one count per status."""
-    statuses = {status.value: Count("pk", filter=Q(status=status)) for status in WorkOrderStatus}
-    return period_work_orders(scope, period).aggregate(total=Count("pk"), **statuses)
+    return period_work_orders(scope, period).aggregate(**WORK_ORDER_COUNTS)
+
+
+def _fault_days(scope: Scope, period: Period):
+    return StationFaultDaily.objects.filter(scope.station_filter(), date__range=(period.start, period.end))
 
 
 def fault_figures(scope: Scope, period: Period) -> dict[str, int]:
     """Faults in the period per cause, most frequent first."""
-    rows = (
-        StationFaultDaily.objects.filter(scope.station_filter(), date__range=(period.start, period.end))
-        .values("cause")
-        .annotate(faults=Sum("faults"))
-        .order_by("-faults", "cause")
-    )
+    rows = _fault_days(scope, period).values("cause").annotate(faults=Sum("faults")).order_by("-faults", "cause")
     return {row["cause"]: row["faults"] for row in rows}
 
 
@@ -253,8 +258,7 @@ def _stations_by_pk(scope: Scope) -> dict:
 
 def work_orders_per_station(scope: Scope, period: Period) -> list[dict]:
     """Per station: work orders reported in the period, in total and per status; most first."""
-    statuses = {status.value: Count("pk", filter=Q(status=status)) for status in WorkOrderStatus}
-    rows = period_work_orders(scope, period).values("pile__station").annotate(total=Count("pk"), **statuses)
+    rows = period_work_orders(scope, period).values("pile__station").annotate(**WORK_ORDER_COUNTS)
     stations = _stations_by_pk(scope)
     result = [{"station": stations[row.pop("pile__station")], **row} for row in rows.order_by()]
     return sorted(result, key=lambda row: (-row["total"], row["station"].name))
@@ -262,12 +266,7 @@ def work_orders_per_station(scope: Scope, period: Period) -> list[dict]:
 
 def faults_per_station(scope: Scope, period: Period) -> list[dict]:
     """Per station: faults in the period and the most frequent cause; most faults first."""
-    rows = (
-        StationFaultDaily.objects.filter(scope.station_filter(), date__range=(period.start, period.end))
-        .values("station", "cause")
-        .annotate(faults=Sum("faults"))
-        .order_by()
-    )
+    rows = _fault_days(scope, period).values("station", "cause").annotate(faults=Sum("faults")).order_by()
     per_station: dict[int, dict[str, int]] = defaultdict(dict)
     for row in rows:
         per_station[row["station"]][row["cause"]] = row["faults"]

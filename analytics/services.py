@@ -87,12 +87,24 @@ def rollup_days_close(*, now: datetime | None = None) -> int:
         first = yesterday if through is None else through + DAY
         marks += [(station_id, first + n * DAY) for n in range((yesterday - first).days + 1)]
         states.append(StationRollup(station_id=station_id, closed_through=yesterday))
-    with transaction.atomic():
-        rows_insert(RollupMark, ["station", "date"], marks)
-        StationRollup.objects.bulk_create(
-            states, update_conflicts=True, unique_fields=["station"], update_fields=["closed_through"]
-        )
+    _marks_write(marks, states)
     return len(marks)
+
+
+@transaction.atomic
+def _marks_write(marks: list[tuple[int, date]], states: list[StationRollup]) -> None:
+    """Mark (station, day) pairs and record through which day each station's days are closed."""
+    rows_insert(RollupMark, ["station", "date"], marks)
+    StationRollup.objects.bulk_create(
+        states, update_conflicts=True, unique_fields=["station"], update_fields=["closed_through"]
+    )
+
+
+def rollups_refresh(*, now: datetime | None = None) -> int:
+    """What runs every minute: close the days that ended, then recompute every marked day.
+    Returns how many station-days were recomputed."""
+    rollup_days_close(now=now)
+    return rollups_update(now=now)
 
 
 def rollups_update(*, now: datetime | None = None) -> int:
@@ -133,11 +145,7 @@ def rollups_rebuild(*, since: date | None = None, now: datetime | None = None) -
         today = local_date(now, zones[station_id])
         marks += [(station_id, first + n * DAY) for n in range((today - first).days + 1)]
         states.append(StationRollup(station_id=station_id, closed_through=today - DAY))
-    with transaction.atomic():
-        rows_insert(RollupMark, ["station", "date"], marks)
-        StationRollup.objects.bulk_create(
-            states, update_conflicts=True, unique_fields=["station"], update_fields=["closed_through"]
-        )
+    _marks_write(marks, states)
     return rollups_update(now=now)
 
 

@@ -32,11 +32,19 @@ class StationColumn(tables.Column):
         super().__init__(*args, **kwargs)
 
 
-class StationFiguresTable(BaseTable):
-    """Order figures per station in the period, with a total row."""
+class StationRowsTable(BaseTable):
+    """A table of figures summed per station: the station and its area, then the figures."""
 
     station = StationColumn()
     area = tables.Column(verbose_name=_("Operations area"), accessor="station__area")
+
+    class Meta(BaseTable.Meta):
+        orderable = False
+
+
+class StationFiguresTable(StationRowsTable):
+    """Order figures per station in the period."""
+
     orders = tables.Column(verbose_name=_("Orders"), attrs=NUMBER)
     energy_kwh = tables.Column(verbose_name=_("Energy (kWh)"), attrs=NUMBER)
     electricity_fee = tables.Column(verbose_name=_("Electricity fee"), attrs=NUMBER)
@@ -44,33 +52,26 @@ class StationFiguresTable(BaseTable):
     amount = tables.Column(verbose_name=_("Amount"), attrs=NUMBER)
     charging_seconds = HoursColumn(verbose_name=_("Charging time (h)"))
 
-    class Meta(BaseTable.Meta):
-        orderable = False
+    class Meta(StationRowsTable.Meta):
         empty_text = _("No station has figures in this range.")
 
 
-class StationWorkOrdersTable(BaseTable):
-    station = StationColumn()
-    area = tables.Column(verbose_name=_("Operations area"), accessor="station__area")
+class StationWorkOrdersTable(StationRowsTable):
     total = tables.Column(verbose_name=_("Total"), attrs=NUMBER)
     unaccepted = tables.Column(verbose_name=_("Not accepted"), attrs=NUMBER)
     accepted = tables.Column(verbose_name=_("In progress"), attrs=NUMBER)
     completed = tables.Column(verbose_name=_("Completed"), attrs=NUMBER)
     confirmed = tables.Column(verbose_name=_("Confirmed"), attrs=NUMBER)
 
-    class Meta(BaseTable.Meta):
-        orderable = False
+    class Meta(StationRowsTable.Meta):
         empty_text = _("No work orders were reported in this range.")
 
 
-class StationFaultsTable(BaseTable):
-    station = StationColumn()
-    area = tables.Column(verbose_name=_("Operations area"), accessor="station__area")
+class StationFaultsTable(StationRowsTable):
     faults = tables.Column(verbose_name=_("Faults"), attrs=NUMBER)
     top_cause = tables.Column(verbose_name=_("Most frequent cause"))
 
-    class Meta(BaseTable.Meta):
-        orderable = False
+    class Meta(StationRowsTable.Meta):
         empty_text = _("No faults in this range.")
 
 

@@ -65,6 +65,14 @@ def pie_chart(pairs: list[tuple[str, int]], label: str) -> dict:
     }
 
 
+def work_order_chart(counts: dict) -> dict:
+    return pie_chart([(str(status.label), counts[status.value]) for status in WorkOrderStatus], _("Work orders"))
+
+
+def fault_chart(faults: dict) -> dict:
+    return pie_chart([(str(FaultCause(cause).label), count) for cause, count in faults.items()], _("Faults"))
+
+
 class StatisticsView(TemplateView):
     """A statistics page: the filter, its figures, and tables that export."""
 
@@ -179,31 +187,18 @@ class HomeView(StatisticsView):
         user, scope, period = self.request.user, self.scope, self.period
         context["map_points"] = station_map_points(user)
         context["station_count"] = scope.stations().count()
-        context["pile_counts"] = pile_status_counts(user, **_pile_scope(scope))
+        context["pile_counts"] = pile_status_counts(user, scope.station_filter())
         if user.has_perm(ORDER_FIGURES):
             context["figure_cards"] = figure_cards(scope, period, self.granularity)
         if user.has_perm(WORK_ORDER_FIGURES):
             counts = selectors.work_order_figures(scope, period)
             context["work_orders"] = counts
-            context["work_order_chart"] = pie_chart(
-                [(str(status.label), counts[status.value]) for status in WorkOrderStatus], _("Work orders")
-            )
+            context["work_order_chart"] = work_order_chart(counts)
         if user.has_perm(FAULT_FIGURES):
             faults = selectors.fault_figures(scope, period)
             context["fault_total"] = sum(faults.values())
-            context["fault_chart"] = pie_chart(
-                [(str(FaultCause(cause).label), count) for cause, count in faults.items()], _("Faults")
-            )
+            context["fault_chart"] = fault_chart(faults)
         return context
-
-
-def _pile_scope(scope) -> dict:
-    filters = {}
-    if scope.area is not None:
-        filters["station__area"] = scope.area
-    if scope.station is not None:
-        filters["station"] = scope.station
-    return filters
 
 
 class FigureDetailView(StatisticsView):
@@ -273,9 +268,7 @@ class WorkOrderFiguresView(StatisticsView):
         context = super().get_context_data(**kwargs)
         counts = selectors.work_order_figures(self.scope, self.period)
         context["counts"] = counts
-        context["chart"] = pie_chart(
-            [(str(status.label), counts[status.value]) for status in WorkOrderStatus], _("Work orders")
-        )
+        context["chart"] = work_order_chart(counts)
         return context
 
 
@@ -298,5 +291,5 @@ class FaultFiguresView(StatisticsView):
         faults = selectors.fault_figures(self.scope, self.period)
         context["fault_total"] = sum(faults.values())
         context["causes"] = [(FaultCause(cause).label, count) for cause, count in faults.items()]
-        context["chart"] = pie_chart([(str(label), count) for label, count in context["causes"]], _("Faults"))
+        context["chart"] = fault_chart(faults)
         return context

@@ -28,7 +28,7 @@ from ocpp.exceptions import OCPPError
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
-from analytics.services import rollup_days_close, rollups_update
+from analytics.services import rollups_refresh
 from orders.services import meter_reports_record, order_starts, order_stops, orders_close_abnormal
 from piles.models import Pile, validate_charge_point_id
 from piles.services import gun_status_reports, pile_connection_set, piles_mark_silent_offline, piles_seen
@@ -351,8 +351,7 @@ class Gateway:
             try:
                 await self.db(piles_mark_silent_offline)
                 await self.db(orders_close_abnormal)
-                await self.db(rollup_days_close)
-                await self.db(rollups_update)
+                await self.db(rollups_refresh)
             except Exception:
                 logger.exception("Housekeeping failed")
 

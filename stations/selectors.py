@@ -30,9 +30,10 @@ def _status_counts() -> dict:
     }
 
 
-def pile_status_counts(user, **filters) -> dict[str, int]:
+def pile_status_counts(user, *conditions, **filters) -> dict[str, int]:
     """How many of the user's piles are in each online status, plus `total`."""
-    counts = Pile.objects.for_user(user).filter(**filters).with_online_status().aggregate(**_status_counts())
+    piles = Pile.objects.for_user(user).filter(*conditions, **filters)
+    counts = piles.with_online_status().aggregate(**_status_counts())
     return counts
 
 

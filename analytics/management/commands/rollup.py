@@ -3,7 +3,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from analytics.services import rollup_days_close, rollups_rebuild, rollups_update
+from analytics.services import rollups_rebuild, rollups_refresh
 
 
 class Command(BaseCommand):
@@ -27,10 +27,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, since, full, **options):
         started = time.monotonic()
-        if full or since:
-            days = rollups_rebuild(since=since)
-        else:
-            rollup_days_close()
-            days = rollups_update()
+        days = rollups_rebuild(since=since) if full or since else rollups_refresh()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Recomputed {days:,} station-days in {elapsed:.2f} s."))
