@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chargeops.forms import scope_choice_fields
+from piles.choices import OnlineStatus
 from stations.models import Area, Station
 
-from .choices import Granularity
+from .choices import Figure, Granularity
 from .selectors import Period, Scope, user_today
 
 # A statistic covers at most this many days: ten years of daily buckets is already too many
@@ -14,26 +15,63 @@ from .selectors import Period, Scope, user_today
 MAX_DAYS = 3660
 
 
-class FigureFilterForm(forms.Form):
-    """The filter of every statistic: operations area, station, a range of local days and the
-    granularity of its chart. Without a valid range it shows this month up to today."""
+class ScopeFilterForm(forms.Form):
+    """The filter of every statistic: an operations area, a station in it, or the whole network.
+    Invalid input is explained on the form and the whole network is shown instead."""
 
     area = forms.ModelChoiceField(Area.objects.all(), required=False, label=_("Operations area"))
     station = forms.ModelChoiceField(Station.objects.all(), required=False, label=_("Station"))
+
+    def __init__(self, data=None, *, user):
+        super().__init__(data or None)
+        self.user = user
+        self.today = user_today(user)
+        scope_choice_fields(self.fields, user)
+        self.fields["station"].queryset = self.fields["station"].queryset.select_related("area")
+        self.fields["area"].empty_label = self.fields["station"].empty_label = _("All")
+
+    def clean(self):
+        data = super().clean()
+        area, station = data.get("area"), data.get("station")
+        if area and station and station.area_id != area.pk:
+            self.add_error("station", _("This station is not in the chosen operations area."))
+        return data
+
+    def _valid(self, name):
+        return self.cleaned_data.get(name) if self.is_bound and self.is_valid() else None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.user, area=self._valid("area"), station=self._valid("station"))
+
+
+class PileStatusFilterForm(ScopeFilterForm):
+    """The pile status analysis: the scope, and one online status to drill down to."""
+
+    status = forms.ChoiceField(
+        choices=[("", _("All")), *OnlineStatus.choices], required=False, label=_("Online status")
+    )
+
+    @property
+    def status_chosen(self) -> str:
+        return self._valid("status") or ""
+
+
+class FigureFilterForm(ScopeFilterForm):
+    """A dated statistic: the scope, a range of local days and the granularity of its chart.
+    Without a valid range it shows this month up to today. `granular=False` leaves the
+    granularity out, for pages that sum the whole range."""
+
     start = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     granularity = forms.ChoiceField(choices=Granularity, required=False, label=_("Granularity"))
 
-    def __init__(self, data=None, *, user, default_granularity=Granularity.DAY):
-        super().__init__(data or None)
-        self.user = user
-        self.today = user_today(user)
-        self.default_granularity = default_granularity
-        scope_choice_fields(self.fields, user)
-        self.fields["station"].queryset = self.fields["station"].queryset.select_related("area")
-        self.fields["area"].empty_label = self.fields["station"].empty_label = _("All")
+    def __init__(self, data=None, *, user, granular=True):
+        super().__init__(data, user=user)
+        if not granular:
+            del self.fields["granularity"]
         if not self.is_bound:
-            self.initial = {"start": self.default_period().start, "end": self.today, "granularity": default_granularity}
+            self.initial = {"start": self.default_period().start, "end": self.today, "granularity": Granularity.DAY}
 
     def default_period(self) -> Period:
         return Period(self.today.replace(day=1), self.today)
@@ -45,13 +83,7 @@ class FigureFilterForm(forms.Form):
             self.add_error("end", _("The end date is before the start date."))
         elif start and end and (end - start).days >= MAX_DAYS:
             self.add_error("end", _("Choose a range of at most %(days)d days.") % {"days": MAX_DAYS})
-        area, station = data.get("area"), data.get("station")
-        if area and station and station.area_id != area.pk:
-            self.add_error("station", _("This station is not in the chosen operations area."))
         return data
-
-    def _valid(self, name):
-        return self.cleaned_data.get(name) if self.is_bound and self.is_valid() else None
 
     @property
     def period(self) -> Period:
@@ -62,12 +94,8 @@ class FigureFilterForm(forms.Form):
         return Period(start or min(end, self.today).replace(day=1), end)
 
     @property
-    def scope(self) -> Scope:
-        return Scope(self.user, area=self._valid("area"), station=self._valid("station"))
-
-    @property
     def chosen_granularity(self) -> str:
-        return self._valid("granularity") or self.default_granularity
+        return self._valid("granularity") or Granularity.DAY
 
     def quick_ranges(self) -> list[tuple[str, date, date]]:
         """Ranges a click away: (label, start, end)."""
@@ -81,3 +109,16 @@ class FigureFilterForm(forms.Form):
             (_("Last month"), last_month_end.replace(day=1), last_month_end),
             (_("This year"), today.replace(month=1, day=1), today),
         ]
+
+
+class ComparisonFilterForm(FigureFilterForm):
+    """Month-on-month and year-on-year: the range, and the figure its chart compares."""
+
+    figure = forms.ChoiceField(choices=Figure, required=False, label=_("Chart"))
+
+    def __init__(self, data=None, *, user):
+        super().__init__(data, user=user, granular=False)
+
+    @property
+    def chosen_figure(self) -> str:
+        return self._valid("figure") or Figure.ORDERS

@@ -6,21 +6,24 @@ from the daily roll-ups; each station's today is summed from its raw orders on e
 so the figures are current to the minute without waiting for a roll-up run.
 """
 
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Avg, Count, F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import timezone
 
 from maintenance.choices import FaultCause, WorkOrderStatus
 from maintenance.models import Alarm, WorkOrder
-from orders.models import ChargingOrder
+from orders.models import ChargingOrder, PowerSample
+from piles.choices import GunStatus
+from piles.models import Gun, Pile
 from stations.models import Area, Station
 
-from .choices import Granularity
+from .choices import Figure, Granularity
 from .models import PileDaily, StationDaily, StationFaultDaily
 from .services import EpochSeconds, day_bounds, local_date
 
@@ -280,3 +283,198 @@ def faults_per_station(scope: Scope, period: Period) -> list[dict]:
         for station_id, causes in per_station.items()
     ]
     return sorted(result, key=lambda row: (-row["faults"], row["station"].name))
+
+
+def faults_per_pile(scope: Scope, period: Period) -> list[dict]:
+    """Per pile: faults in the period and the most frequent cause; most faults first."""
+    rows = period_alarms(scope, period).values("pile", "cause").annotate(faults=Count("pk")).order_by()
+    per_pile: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        per_pile[row["pile"]][row["cause"]] = row["faults"]
+    piles = Pile.objects.filter(pk__in=per_pile).select_related("station")
+    result = [
+        {
+            "pile": pile,
+            "station": pile.station,
+            "faults": sum(per_pile[pile.pk].values()),
+            "top_cause": FaultCause(max(per_pile[pile.pk], key=lambda cause: (per_pile[pile.pk][cause], cause))).label,
+        }
+        for pile in piles
+    ]
+    return sorted(result, key=lambda row: (-row["faults"], row["station"].name, row["pile"].name))
+
+
+def order_comparison(scope: Scope, period: Period, base: Period) -> list[dict]:
+    """Per station: each order figure in the period, in the `base` period it is compared with,
+    and the change in per cent (None where the base is zero); most orders first."""
+    current = order_figures(scope, period, by="station")
+    earlier = order_figures(scope, base, by="station")
+    empty = dict.fromkeys(FIGURE_NAMES, 0)
+    rows = []
+    for station in scope.stations().select_related("area"):
+        if station.pk not in current and station.pk not in earlier:
+            continue
+        now, then = current.get(station.pk, empty), earlier.get(station.pk, empty)
+        row = {"station": station}
+        for figure in Figure:
+            row[figure.value] = now[figure]
+            row[f"{figure.value}_base"] = then[figure]
+            row[f"{figure.value}_change"] = change(now[figure], then[figure])
+        rows.append(row)
+    return sorted(rows, key=lambda row: (-row["orders"], row["station"].name))
+
+
+# Availability the US NEVI rule asks of every charging port: more than 97 % of the time.
+NEVI_AVAILABILITY = Decimal("0.97")
+
+
+def _ratio(part, whole) -> Decimal | None:
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else None
+
+
+def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
+    """Per pile in the period: orders, charging time, utilisation and availability, from the
+    pile roll-ups. A pile's time in the range starts when it was added and ends now."""
+    now = now or timezone.now()
+    sums = {
+        row.pop("pile"): row
+        for row in PileDaily.objects.filter(
+            scope.station_filter("pile__station"), date__range=(period.start, period.end)
+        )
+        .values("pile")
+        .annotate(
+            orders=Sum("orders"),
+            charging=Sum("charging_seconds"),
+            offline=Sum("offline_seconds"),
+            faulted=Sum("faulted_seconds"),
+        )
+        .order_by()
+    }
+    piles = Pile.objects.filter(scope.station_filter()).select_related("station").annotate(gun_count=Count("guns"))
+    empty = {"orders": 0, "charging": 0, "offline": 0, "faulted": 0}
+    rows = []
+    for pile in piles.order_by():
+        time_zone = pile.station.time_zone
+        start = max(day_bounds(period.start, time_zone)[0], pile.created_at)
+        end = min(day_bounds(period.end, time_zone)[1], now)
+        seconds = max(0, int((end - start).total_seconds()))
+        figures = sums.get(pile.pk, empty)
+        guns, charging = pile.gun_count, figures["charging"] or 0
+        # Utilisation is charging time over the guns' time in the range; availability the
+        # share of that time no gun was down: offline (the whole pile) or faulted (the gun).
+        capacity, down = guns * seconds, (figures["offline"] or 0) * guns + (figures["faulted"] or 0)
+        rows.append(
+            {
+                "pile": pile,
+                "station": pile.station,
+                "orders": figures["orders"] or 0,
+                "guns": guns,
+                "charging_seconds": charging,
+                "downtime_seconds": down,
+                "capacity_seconds": capacity,
+                "utilisation": _ratio(charging, capacity),
+                "availability": None if not capacity else 1 - _ratio(min(down, capacity), capacity),
+            }
+        )
+    return rows
+
+
+def usage_total(pile_rows: list[dict]) -> dict:
+    """`pile_usage` rows summed: utilisation and availability weigh each gun by its time in
+    the range."""
+    charging = sum(row["charging_seconds"] for row in pile_rows)
+    down = sum(row["downtime_seconds"] for row in pile_rows)
+    capacity = sum(row["capacity_seconds"] for row in pile_rows)
+    return {
+        "piles": len(pile_rows),
+        "orders": sum(row["orders"] for row in pile_rows),
+        "guns": sum(row["guns"] for row in pile_rows),
+        "charging_seconds": charging,
+        "downtime_seconds": down,
+        "capacity_seconds": capacity,
+        "utilisation": _ratio(charging, capacity),
+        "availability": None if not capacity else 1 - _ratio(min(down, capacity), capacity),
+    }
+
+
+def station_usage(pile_rows: list[dict]) -> list[dict]:
+    """`pile_usage` rows summed per station."""
+    per_station: dict = defaultdict(list)
+    for row in pile_rows:
+        per_station[row["station"]].append(row)
+    return [{"station": station, **usage_total(rows)} for station, rows in per_station.items()]
+
+
+def live_power(scope: Scope) -> list[dict]:
+    """Per station now: its guns, how many are charging, the live power (sum of its guns) and
+    the rated power of its piles; highest power first."""
+    guns = (
+        Gun.objects.filter(scope.station_filter("pile__station"))
+        .values("pile__station")
+        .annotate(
+            guns=Count("pk"),
+            charging=Count("pk", filter=Q(status=GunStatus.CHARGING)),
+            kw=Sum("live_power_kw"),
+        )
+        .order_by()
+    )
+    per_station = {row.pop("pile__station"): row for row in guns}
+    rated = dict(
+        Pile.objects.filter(scope.station_filter())
+        .values("station")
+        .annotate(kw=Sum("rated_power_kw"))
+        .order_by()
+        .values_list("station", "kw")
+    )
+    rows = [
+        {
+            "station": station,
+            "guns": per_station[station.pk]["guns"],
+            "charging": per_station[station.pk]["charging"],
+            "live_kw": Decimal(per_station[station.pk]["kw"] or 0).quantize(MONEY),
+            "rated_kw": Decimal(rated.get(station.pk) or 0).quantize(MONEY),
+            "load": _ratio(per_station[station.pk]["kw"] or 0, rated.get(station.pk) or 0),
+        }
+        for station in scope.stations().select_related("area")
+        if station.pk in per_station
+    ]
+    return sorted(rows, key=lambda row: (-row["live_kw"], row["station"].name))
+
+
+POWER_STEP = 15 * 60  # seconds per point of the power curve
+
+
+def power_curve(scope: Scope, *, now=None) -> dict:
+    """Today's power of each station in steps of POWER_STEP of its local day: each gun's
+    average of its samples in a step, summed over the station's guns. Returns
+    {"steps": [local "HH:MM"], "stations": {station: [kW or None per step]}}; steps after now
+    are None."""
+    now = now or timezone.now()
+    zones = _zones_today(scope)
+    steps = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(0, 24 * 60, POWER_STEP // 60)]
+    stations = {station.pk: station for station in scope.stations()}
+    curves = {}
+    for zone, today in zones.items():
+        start, end = day_bounds(today, zone)
+        rows = (
+            PowerSample.objects.filter(
+                scope.station_filter("gun__pile__station"),
+                gun__pile__station__time_zone=zone,
+                sampled_at__gte=start,
+                sampled_at__lt=end,
+            )
+            .values("gun__pile__station", "gun", step=EpochSeconds("sampled_at") / POWER_STEP)
+            .annotate(kw=Avg("power_kw"))
+            .order_by()
+        )
+        for row in rows:
+            moment = timezone.localtime(datetime.fromtimestamp(row["step"] * POWER_STEP, UTC), zoneinfo.ZoneInfo(zone))
+            index = (moment.hour * 60 + moment.minute) * 60 // POWER_STEP
+            station = stations[row["gun__pile__station"]]
+            if station not in curves:
+                local_now = timezone.localtime(now, zoneinfo.ZoneInfo(zone))
+                elapsed = (local_now.hour * 60 + local_now.minute) * 60 // POWER_STEP
+                curves[station] = [0.0 if step <= elapsed else None for step in range(len(steps))]
+            if curves[station][index] is not None:
+                curves[station][index] += float(row["kw"])
+    return {"steps": steps, "stations": curves}

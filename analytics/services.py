@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Func, Min
+from django.db.models import BigIntegerField, Func, Min, Q
 from django.utils import timezone
 
 from chargeops.db import rows_insert
@@ -100,10 +100,25 @@ def _marks_write(marks: list[tuple[int, date]], states: list[StationRollup]) -> 
     )
 
 
+def rollup_days_down(*, now: datetime | None = None) -> int:
+    """Mark today at each station with a pile that is down now (disconnected, or a gun
+    faulted), so that its downtime today grows with every run and not only with its next
+    report. Returns how many days were marked."""
+    now = now or timezone.now()
+    down = Pile.objects.filter(registered_at__isnull=False).filter(
+        Q(connected=False) | Q(guns__status=GunStatus.FAULTED)
+    )
+    stations = Station.objects.filter(pk__in=down.values("station")).values_list("pk", "time_zone")
+    marks = [(station_id, local_date(now, time_zone)) for station_id, time_zone in stations]
+    _marks_write(marks, [])
+    return len(marks)
+
+
 def rollups_refresh(*, now: datetime | None = None) -> int:
-    """What runs every minute: close the days that ended, then recompute every marked day.
-    Returns how many station-days were recomputed."""
+    """What runs every minute: close the days that ended, bring today's downtime up to date,
+    then recompute every marked day. Returns how many station-days were recomputed."""
     rollup_days_close(now=now)
+    rollup_days_down(now=now)
     return rollups_update(now=now)
 
 

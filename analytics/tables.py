@@ -1,10 +1,18 @@
 """Tables of the statistics pages. Their rows are dicts a selector summed; they only display."""
 
 import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from chargeops.tables import BadgeColumn, BaseTable, LocalTimeColumn
+from chargeops.templatetags.chargeops import percent
 from maintenance.models import Alarm, WorkOrder
+from piles.choices import OnlineStatus
+from piles.models import Pile
+
+from .selectors import NEVI_AVAILABILITY
 
 NUMBER = {"td": {"class": "number"}, "th": {"class": "number"}}
 
@@ -23,12 +31,43 @@ class HoursColumn(tables.Column):
         return round(value / 3600, 1)
 
 
+class PercentColumn(tables.Column):
+    """A ratio (0.1234) shown as a percentage with one decimal; exported as the percentage."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return percent(value)
+
+    def value(self, value):
+        return float(round(value * 100, 2))
+
+
+class ChangeColumn(tables.Column):
+    """A change in per cent with its sign, "—" where the base was zero."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", NUMBER)
+        kwargs.setdefault("default", "—")
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        css = "change-up" if value > 0 else "change-down" if value < 0 else "change-flat"
+        return format_html('<span class="{}">{}{} %</span>', css, "+" if value > 0 else "", value)
+
+    def value(self, value):
+        return float(value)
+
+
 class StationColumn(tables.Column):
     """The row's station (a dict's `station` object), linked to its page."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("verbose_name", _("Station"))
         kwargs.setdefault("linkify", lambda record: record["station"].get_absolute_url())
+        kwargs.setdefault("order_by", ("station__name",))
         super().__init__(*args, **kwargs)
 
 
@@ -36,7 +75,7 @@ class StationRowsTable(BaseTable):
     """A table of figures summed per station: the station and its area, then the figures."""
 
     station = StationColumn()
-    area = tables.Column(verbose_name=_("Operations area"), accessor="station__area")
+    area = tables.Column(verbose_name=_("Operations area"), accessor="station__area", order_by=("station__area__name",))
 
     class Meta(BaseTable.Meta):
         orderable = False
@@ -109,7 +148,7 @@ class FaultRowsTable(BaseTable):
     cause = tables.Column()
     occurred_at = LocalTimeColumn(tz_accessor="pile__station__time_zone", verbose_name=_("Time"))
     station = tables.Column(accessor="pile__station", verbose_name=_("Station"), linkify=True)
-    pile = tables.Column(linkify=True)
+    pile = tables.Column(linkify=True, attrs={"td": {"class": "nowrap"}})
     gun = tables.Column(accessor="gun__connector_id", verbose_name=_("Gun"), default="—")
     error_code = tables.Column()
     severity = BadgeColumn()
@@ -118,3 +157,153 @@ class FaultRowsTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = Alarm
         fields = ("cause", "occurred_at", "station", "pile", "gun", "error_code", "severity", "status")
+
+
+class StationComparisonTable(StationRowsTable):
+    """Order figures per station against the period they are compared with."""
+
+    orders = tables.Column(verbose_name=_("Orders"), attrs=NUMBER)
+    orders_base = tables.Column(verbose_name=_("Orders before"), attrs=NUMBER)
+    orders_change = ChangeColumn(verbose_name=_("Change"))
+    energy_kwh = tables.Column(verbose_name=_("Energy (kWh)"), attrs=NUMBER)
+    energy_kwh_base = tables.Column(verbose_name=_("Energy before"), attrs=NUMBER)
+    energy_kwh_change = ChangeColumn(verbose_name=_("Change"))
+    amount = tables.Column(verbose_name=_("Amount"), attrs=NUMBER)
+    amount_base = tables.Column(verbose_name=_("Amount before"), attrs=NUMBER)
+    amount_change = ChangeColumn(verbose_name=_("Change"))
+
+    class Meta(StationRowsTable.Meta):
+        empty_text = _("No station has orders in either range.")
+
+
+class UsageColumnsMixin(tables.Table):
+    guns = tables.Column(verbose_name=_("Guns"), attrs=NUMBER)
+    orders = tables.Column(verbose_name=_("Orders"), attrs=NUMBER)
+    charging_seconds = HoursColumn(verbose_name=_("Charging time (h)"))
+    utilisation = PercentColumn(verbose_name=_("Utilisation"))
+    availability = PercentColumn(verbose_name=_("Availability"))
+
+
+class StationUsageTable(StationRowsTable, UsageColumnsMixin):
+    """The station ranking of the usage-rate page; every column sorts."""
+
+    piles = tables.Column(verbose_name=_("Piles"), attrs=NUMBER)
+
+    class Meta(StationRowsTable.Meta):
+        orderable = True
+        sequence = ("station", "area", "piles", "guns", "orders", "charging_seconds", "utilisation", "availability")
+        empty_text = _("No station was in service in this range.")
+
+
+class PileUsageTable(BaseTable, UsageColumnsMixin):
+    """The pile ranking of the usage-rate page, with the NEVI availability rule per pile."""
+
+    pile = tables.Column(
+        verbose_name=_("Pile"),
+        linkify=lambda record: record["pile"].get_absolute_url(),
+        order_by=("pile__name", "station__name"),
+        attrs={"td": {"class": "nowrap"}},
+    )
+    station = StationColumn()
+    nevi = tables.Column(
+        verbose_name=_("Over 97 %"), accessor="availability", orderable=False, attrs={"td": {"class": "nowrap"}}
+    )
+
+    class Meta(BaseTable.Meta):
+        sequence = ("pile", "station", "guns", "orders", "charging_seconds", "utilisation", "availability", "nevi")
+        empty_text = _("No pile was in service in this range.")
+
+    def render_nevi(self, value):
+        met = value > NEVI_AVAILABILITY
+        return format_html(
+            '<span class="badge badge-{}">{}</span>', "online" if met else "fault", _("Yes") if met else _("No")
+        )
+
+    def value_nevi(self, value):
+        return str(_("Yes") if value > NEVI_AVAILABILITY else _("No"))
+
+
+class StationPowerTable(StationRowsTable):
+    guns = tables.Column(verbose_name=_("Guns"), attrs=NUMBER)
+    charging = tables.Column(verbose_name=_("Charging"), attrs=NUMBER)
+    live_kw = tables.Column(verbose_name=_("Live power (kW)"), attrs=NUMBER)
+    rated_kw = tables.Column(verbose_name=_("Rated power (kW)"), attrs=NUMBER)
+    load = PercentColumn(verbose_name=_("Load"), accessor="load", default="—")
+
+    class Meta(StationRowsTable.Meta):
+        empty_text = _("No station has guns yet.")
+
+
+class PileFaultsTable(BaseTable):
+    pile = tables.Column(verbose_name=_("Pile"), linkify=lambda record: record["pile"].get_absolute_url())
+    station = StationColumn()
+    faults = tables.Column(verbose_name=_("Faults"), attrs=NUMBER)
+    top_cause = tables.Column(verbose_name=_("Most frequent cause"))
+
+    class Meta(BaseTable.Meta):
+        orderable = False
+        empty_text = _("No faults in this range.")
+
+
+class StatusCountColumn(tables.Column):
+    """A number of piles in one online status at the row's station, linking to those piles."""
+
+    def __init__(self, status: str = "", **kwargs):
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(**kwargs)
+        self.status = status
+
+    def render(self, value, record):
+        if not value:
+            return "0"
+        query = {"station": record["station"].pk, **({"status": self.status} if self.status else {})}
+        url = reverse("analytics:pile_status") + "?" + urlencode(query) + "#table-piles"
+        return format_html('<a href="{}">{}</a>', url, value)
+
+
+class StationPileStatusTable(StationRowsTable):
+    """Per station: its piles in each online status; each number drills down to those piles."""
+
+    address = tables.Column(verbose_name=_("Address"), accessor="station__address")
+    total = StatusCountColumn(verbose_name=_("Piles"))
+    online = StatusCountColumn(OnlineStatus.ONLINE, verbose_name=_("Online"))
+    offline = StatusCountColumn(OnlineStatus.OFFLINE, verbose_name=_("Offline"))
+    fault = StatusCountColumn(OnlineStatus.FAULT, verbose_name=_("Fault"))
+    unregistered = StatusCountColumn(OnlineStatus.UNREGISTERED, verbose_name=_("Unregistered"))
+
+    class Meta(StationRowsTable.Meta):
+        empty_text = _("No stations here yet.")
+
+
+class PileStatusTable(BaseTable):
+    """Card 1's pile table: what a pile is and how it is now."""
+
+    name = tables.Column(linkify=True, attrs={"td": {"class": "nowrap"}})
+    station = tables.Column(linkify=True)
+    usage_state = BadgeColumn()
+    online_status = BadgeColumn(choices=OnlineStatus, verbose_name=_("Online status"))
+    rated_power_kw = tables.Column(attrs=NUMBER)
+    voltage_range = tables.Column(
+        verbose_name=_("Voltage range"), order_by=("voltage_min", "voltage_max"), attrs={"td": {"class": "nowrap"}}
+    )
+    firmware_version = tables.Column(default="—")
+    last_seen_at = LocalTimeColumn(default="—")
+
+    class Meta(BaseTable.Meta):
+        model = Pile
+        fields = (
+            "name",
+            "station",
+            "manufacturer",
+            "model",
+            "usage_state",
+            "online_status",
+            "rated_power_kw",
+            "voltage_range",
+            "charging_method",
+            "firmware_version",
+            "last_seen_at",
+        )
+        sequence = fields
+        attrs = {"class": "data-table compact"}
+        empty_text = _("No piles match these filters.")

@@ -6,25 +6,38 @@ Every page reads the same filter (area, station, a range of local days, granular
 with `?export=xlsx&table=<name>`.
 """
 
+import zoneinfo
+from functools import cached_property
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from chargeops.export import table_export_response
-from chargeops.views import UncountedPaginator, page_size, table_paginate
+from chargeops.views import UncountedPaginator, page_size, table_order, table_paginate
 from maintenance.choices import FaultCause, WorkOrderStatus
 from orders.tables import OrderTable
-from stations.selectors import pile_status_counts, station_map_points
+from piles.choices import OnlineStatus
+from piles.models import Pile
+from stations.selectors import pile_status_counts, pile_status_per_station, station_map_points
 
 from . import selectors
 from .choices import Figure, Granularity
-from .forms import FigureFilterForm
+from .forms import ComparisonFilterForm, FigureFilterForm, PileStatusFilterForm, ScopeFilterForm
 from .tables import (
     FaultRowsTable,
+    PileFaultsTable,
+    PileStatusTable,
+    PileUsageTable,
+    StationComparisonTable,
     StationFaultsTable,
     StationFiguresTable,
+    StationPileStatusTable,
+    StationPowerTable,
+    StationUsageTable,
     StationWorkOrdersTable,
     WorkOrderRowsTable,
 )
@@ -57,12 +70,15 @@ def series_chart(by_bucket: dict, period, granularity: str, figure: str, label: 
     }
 
 
-def pie_chart(pairs: list[tuple[str, int]], label: str) -> dict:
-    return {
+def pie_chart(pairs: list[tuple[str, int]], label: str, colours: list[str] | None = None) -> dict:
+    chart = {
         "type": "doughnut",
         "labels": [name for name, _count in pairs],
         "datasets": [{"label": label, "data": [count for _name, count in pairs]}],
     }
+    if colours:
+        chart["datasets"][0]["backgroundColor"] = colours
+    return chart
 
 
 def work_order_chart(counts: dict) -> dict:
@@ -77,7 +93,8 @@ class StatisticsView(TemplateView):
     """A statistics page: the filter, its figures, and tables that export."""
 
     permission: str | None = None
-    default_granularity = Granularity.DAY
+    form_class = FigureFilterForm
+    form_kwargs: dict = {}
     title = ""
 
     def dispatch(self, request, *args, **kwargs):
@@ -85,23 +102,38 @@ class StatisticsView(TemplateView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form(self):
+        return self.form_class(self.request.GET, user=self.request.user, **self.form_kwargs)
+
     def get(self, request, *args, **kwargs):
-        self.form = FigureFilterForm(request.GET, user=request.user, default_granularity=self.default_granularity)
-        self.scope, self.period, self.granularity = self.form.scope, self.form.period, self.form.chosen_granularity
+        self.form = self.get_form()
+        self.scope = self.form.scope
+        self.period = getattr(self.form, "period", None)
+        self.granularity = getattr(self.form, "chosen_granularity", None)
         export_format = request.GET.get("export")
         if export_format:
-            tables = self.get_tables()
+            tables = self.tables()
             name = request.GET.get("table", next(iter(tables), ""))
             if name not in tables:
                 raise Http404("Unknown table")
             title, table = tables[name]
-            table.request = request
             return table_export_response(table, title, export_format)
         return super().get(request, *args, **kwargs)
 
     def get_tables(self) -> dict:
         """name -> (title, unpaged table)."""
         return {}
+
+    def tables(self) -> dict:
+        """`get_tables()`, each table bound to the request and sorted as it asks; every table
+        after the first pages and sorts by its own prefixed parameters."""
+        tables = self.get_tables()
+        for index, (name, (_title, table)) in enumerate(tables.items()):
+            table.request = self.request
+            if index:
+                table.prefix = f"{name}-"
+            table_order(table, self.request)
+        return tables
 
     def query(self, **changes) -> str:
         """The page's query string with some parameters replaced (None drops one)."""
@@ -119,28 +151,23 @@ class StatisticsView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         tables = []
-        for index, (name, (title, table)) in enumerate(self.get_tables().items()):
-            table.request = self.request
-            if index:
-                table.prefix = f"{name}-"  # each table of the page pages by itself
+        for name, (title, table) in self.tables().items():
             table_paginate(table, self.request, page_size(self.request), getattr(table, "paginator_class", None))
             tables.append(
                 {"name": name, "title": title, "table": table, "export": self.query(export="xlsx", table=name)}
             )
-        context.update(
-            title=self.title,
-            form=self.form,
-            period=self.period,
-            previous=self.period.previous(),
-            year_before=self.period.year_before(),
-            granularity=self.granularity,
-            tables=tables,
-            quick_ranges=[
-                (label, self.query(start=start.isoformat(), end=end.isoformat()))
-                for label, start, end in self.form.quick_ranges()
-            ],
-            filter_query=self.query(),
-        )
+        context.update(title=self.title, form=self.form, tables=tables, filter_query=self.query())
+        if self.period is not None:
+            context.update(
+                period=self.period,
+                previous=self.period.previous(),
+                year_before=self.period.year_before(),
+                granularity=self.granularity,
+                quick_ranges=[
+                    (label, self.query(start=start.isoformat(), end=end.isoformat()))
+                    for label, start, end in self.form.quick_ranges()
+                ],
+            )
         return context
 
 
@@ -277,12 +304,14 @@ class FaultFiguresView(StatisticsView):
 
     template_name = "analytics/fault_detail.html"
     permission = FAULT_FIGURES
+    form_kwargs = {"granular": False}
     title = gettext_lazy("Pile fault analysis")
 
     def get_tables(self):
         alarms = selectors.period_alarms(self.scope, self.period).select_related("pile__station", "gun")
         return {
             "stations": (_("By station"), StationFaultsTable(selectors.faults_per_station(self.scope, self.period))),
+            "piles": (_("By pile"), PileFaultsTable(selectors.faults_per_pile(self.scope, self.period))),
             "faults": (_("Faults"), FaultRowsTable(alarms.order_by("-occurred_at"), orderable=False)),
         }
 
@@ -292,4 +321,207 @@ class FaultFiguresView(StatisticsView):
         context["fault_total"] = sum(faults.values())
         context["causes"] = [(FaultCause(cause).label, count) for cause, count in faults.items()]
         context["chart"] = fault_chart(faults)
+        return context
+
+
+# The colours of the online status badges, for the status chart.
+STATUS_COLOURS = {
+    OnlineStatus.UNREGISTERED: "#d97706",
+    OnlineStatus.ONLINE: "#16a34a",
+    OnlineStatus.OFFLINE: "#94a3b8",
+    OnlineStatus.FAULT: "#dc2626",
+}
+
+# How many stations a comparison or ranking chart shows; the table below it lists them all.
+CHART_STATIONS = 15
+
+
+class ComparisonView(StatisticsView):
+    """Cycle comparison (month-on-month) or year-on-year: each order figure of the range
+    against the `base` range, in total and per station."""
+
+    template_name = "analytics/comparison.html"
+    permission = ORDER_FIGURES
+    form_class = ComparisonFilterForm
+    base = "previous"  # the Period method giving the range compared with
+
+    def get_tables(self):
+        return {"stations": (_("By station"), StationComparisonTable(self.rows))}
+
+    @property
+    def base_period(self):
+        return getattr(self.period, self.base)()
+
+    @cached_property
+    def rows(self):
+        return selectors.order_comparison(self.scope, self.period, self.base_period)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        current = selectors.order_totals(self.scope, self.period)
+        base = selectors.order_totals(self.scope, self.base_period)
+        context["base_period"] = self.base_period
+        context["totals"] = [
+            {
+                "label": Figure(figure).label,
+                "unit": UNITS[figure],
+                "value": current[figure],
+                "base": base[figure],
+                "change": selectors.change(current[figure], base[figure]),
+            }
+            for figure in Figure
+        ]
+        figure = self.form.chosen_figure
+        rows = sorted(self.rows, key=lambda row: -row[figure])[:CHART_STATIONS]
+        context["chart"] = {
+            "type": "bar",
+            "labels": [row["station"].name for row in rows],
+            "datasets": [
+                {"label": _range_label(self.period), "data": [float(row[figure]) for row in rows]},
+                {"label": _range_label(self.base_period), "data": [float(row[f"{figure}_base"]) for row in rows]},
+            ],
+            "unit": UNITS[figure],
+            "xTitle": str(_("Station")),
+            "yTitle": str(Figure(figure).label),
+        }
+        return context
+
+
+def _range_label(period) -> str:
+    return f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}"
+
+
+class MonthOnMonthView(ComparisonView):
+    title = gettext_lazy("Charging cycle comparison (month-on-month)")
+    base = "previous"
+
+
+class YearOnYearView(ComparisonView):
+    title = gettext_lazy("Year-on-year analysis")
+    base = "year_before"
+
+
+class PowerView(StatisticsView):
+    """Live power per station, refreshing by itself, and today's power curve."""
+
+    template_name = "analytics/power.html"
+    permission = ORDER_FIGURES
+    form_class = ScopeFilterForm
+    title = gettext_lazy("Charging power")
+    refresh_seconds = 5
+
+    @cached_property
+    def stations(self):
+        return selectors.live_power(self.scope)
+
+    def get_tables(self):
+        return {"stations": (_("Live power by station"), StationPowerTable(self.stations))}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        curve = selectors.power_curve(self.scope)
+        curves = sorted(curve["stations"].items(), key=lambda item: -max(value or 0 for value in item[1]))
+        operator = getattr(self.request.user, "operator", None)
+        context.update(
+            refresh_ms=self.refresh_seconds * 1000,
+            updated=timezone.localtime(timezone=zoneinfo.ZoneInfo(operator.time_zone if operator else "UTC")),
+            live_kw=sum(row["live_kw"] for row in self.stations),
+            charging=sum(row["charging"] for row in self.stations),
+            guns=sum(row["guns"] for row in self.stations),
+            curve_chart={
+                "type": "line",
+                "labels": curve["steps"],
+                "datasets": [
+                    {"label": station.name, "data": [None if value is None else round(value, 2) for value in values]}
+                    for station, values in curves[:CHART_STATIONS]
+                ],
+                "unit": "kW",
+                "xTitle": str(_("Local time at the station")),
+                "yTitle": str(_("Power (kW)")),
+            },
+        )
+        return context
+
+
+class UsageView(StatisticsView):
+    """Station usage rate: utilisation and availability of stations and piles, ranked."""
+
+    template_name = "analytics/usage.html"
+    permission = ORDER_FIGURES
+    form_kwargs = {"granular": False}
+    title = gettext_lazy("Station usage rate")
+
+    @cached_property
+    def piles(self):
+        """Piles that were in service in the range; one added after it has no usage to rank."""
+        return [row for row in selectors.pile_usage(self.scope, self.period) if row["capacity_seconds"]]
+
+    def get_tables(self):
+        piles, stations = self.piles, selectors.station_usage(self.piles)
+        by_utilisation = {"order_by": "-utilisation"}
+        return {
+            "stations": (_("Station ranking"), StationUsageTable(stations, **by_utilisation)),
+            "piles": (_("Pile ranking"), PileUsageTable(piles, **by_utilisation)),
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        piles = self.piles
+        context["network"] = selectors.usage_total(piles) if piles else None
+        context["below_nevi"] = sum(1 for row in piles if row["availability"] <= selectors.NEVI_AVAILABILITY)
+        stations = selectors.station_usage(piles)
+        top = sorted(stations, key=lambda row: -row["utilisation"])[:CHART_STATIONS]
+        context["chart"] = {
+            "type": "bar",
+            "labels": [row["station"].name for row in top],
+            "datasets": [
+                {"label": str(_("Utilisation")), "data": [float(row["utilisation"] * 100) for row in top]},
+            ],
+            "unit": "%",
+            "xTitle": str(_("Station")),
+            "yTitle": str(_("Utilisation (%)")),
+        }
+        return context
+
+
+class PileStatusView(StatisticsView):
+    """Pile status analysis and the Details of the dashboard's stations-and-piles card: piles
+    online, offline, fault and unregistered per station, drilling down to the piles."""
+
+    template_name = "analytics/pile_status.html"
+    permission = "piles.view_pile"
+    form_class = PileStatusFilterForm
+    title = gettext_lazy("Pile status analysis")
+
+    def get_tables(self):
+        condition = self.scope.station_filter()
+        per_station = pile_status_per_station(self.request.user, condition)
+        stations = [
+            {"station": station, **per_station[station.pk]}
+            for station in self.scope.stations().select_related("area")
+            if station.pk in per_station
+        ]
+        piles = Pile.objects.for_user(self.request.user).filter(condition).with_online_status()
+        if self.form.status_chosen:
+            piles = piles.filter(online_status=self.form.status_chosen)
+        piles = piles.select_related("station").order_by("station__name", "name")
+        return {
+            "stations": (_("Stations"), StationPileStatusTable(stations)),
+            "piles": (_("Piles"), PileStatusTable(piles)),
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = pile_status_counts(self.request.user, self.scope.station_filter())
+        context["counts"] = counts
+        context["station_count"] = self.scope.stations().count()
+        context["statuses"] = [
+            (status.value, status.label, counts[status.value], self.query(status=status.value) + "#table-piles")
+            for status in OnlineStatus
+        ]
+        context["chart"] = pie_chart(
+            [(str(status.label), counts[status.value]) for status in OnlineStatus],
+            _("Piles"),
+            [STATUS_COLOURS[status] for status in OnlineStatus],
+        )
         return context

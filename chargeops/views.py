@@ -55,6 +55,13 @@ def page_size(request) -> int:
     return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
 
+def table_order(table, request) -> None:
+    """Sort `table` as the request asks (`sort`, or `<prefix>sort`); unknown columns are ignored."""
+    order_by = request.GET.getlist(table.prefixed_order_by_field)
+    if order_by:
+        table.order_by = order_by
+
+
 def table_paginate(table, request, per_page: int, paginator_class=None) -> None:
     """Page `table` as the request asks; a page past the end shows the last (or, uncounted,
     the first) page."""
@@ -139,9 +146,7 @@ class ObjectListView(ObjectViewMixin, SingleTableMixin, FilterView):
         that would take `per_page` from the query string unchecked."""
         table = self.get_table_class()(rows, **self.get_table_kwargs())
         table.request = self.request
-        order_by = self.request.GET.getlist(table.prefixed_order_by_field)
-        if order_by:
-            table.order_by = order_by
+        table_order(table, self.request)
         return table
 
     def get_table(self, **kwargs):

@@ -37,17 +37,23 @@ def pile_status_counts(user, *conditions, **filters) -> dict[str, int]:
     return counts
 
 
-def station_map_points(user) -> list[dict]:
-    """Every station the user may see with its coordinates, pile counts by online status and
-    live power (sum of its guns), for the map."""
-    counts = {
-        row["station"]: row
-        for row in Pile.objects.for_user(user)
+def pile_status_per_station(user, *conditions) -> dict[int, dict[str, int]]:
+    """Station id -> how many of its piles are in each online status, plus `total`; stations
+    without piles are left out."""
+    rows = (
+        Pile.objects.for_user(user)
+        .filter(*conditions)
         .with_online_status()
         .values("station")
         .annotate(**_status_counts())
-        .order_by()
-    }
+    )
+    return {row.pop("station"): row for row in rows.order_by()}
+
+
+def station_map_points(user) -> list[dict]:
+    """Every station the user may see with its coordinates, pile counts by online status and
+    live power (sum of its guns), for the map."""
+    counts = pile_status_per_station(user)
     power = dict(
         Gun.objects.for_user(user)
         .values("pile__station")

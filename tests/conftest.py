@@ -1,7 +1,9 @@
 import pytest
 
 from accounts.choices import Role
+from analytics.services import rollups_update
 
+from .analytics_data import network_build
 from .factories import OperatorFactory, UserFactory
 from .ocpp_support import ocpp_gateway  # noqa: F401  (a fixture for the gateway tests)
 
@@ -40,3 +42,19 @@ def platform_admin(db):
 def operator_client(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture
+def network(operator, other_operator):
+    """Generated orders of two operators across month, year and DST edges, rolled up."""
+    network = network_build(operator, other_operator)
+    rollups_update()
+    return network
+
+
+@pytest.fixture
+def analyst(client, operator):
+    """An operations analyst of `operator`, signed in on `client`."""
+    user = UserFactory(operator=operator, role=Role.ANALYST)
+    client.force_login(user)
+    return user

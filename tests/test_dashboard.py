@@ -12,26 +12,11 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.choices import Role
-from analytics.services import rollups_update
 from maintenance.choices import FaultCause, WorkOrderStatus
 from orders.models import ChargingOrder
 
-from .analytics_data import network_build, order_local_date, reference_days
+from .analytics_data import order_local_date, reference_days
 from .factories import AlarmFactory, UserFactory, WorkOrderFactory
-
-
-@pytest.fixture
-def network(operator, other_operator):
-    network = network_build(operator, other_operator)
-    rollups_update()
-    return network
-
-
-@pytest.fixture
-def analyst(client, operator):
-    user = UserFactory(operator=operator, role=Role.ANALYST)
-    client.force_login(user)
-    return user
 
 
 def reference(station_ids, start: date, end: date) -> dict:

@@ -30,3 +30,11 @@ def command_summary(value, limit=160):
         value = "; ".join(parts) or "—"
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@register.filter
+def percent(value):
+    """A ratio (0.1234) as “12.3 %”, or “—” when there is none."""
+    if value is None or value == "":
+        return "—"
+    return f"{value * 100:.1f} %"

@@ -1,5 +1,7 @@
 // Draws every <canvas data-chart="ID"> from the JSON in <script id="ID">: {type, labels,
 // datasets: [{label, data}], unit, xTitle, yTitle}. One palette and one look for every chart.
+// window.chargeopsCharts(root, options) draws the charts under `root` again (a section that
+// refreshes by itself).
 (function () {
   "use strict";
   if (typeof Chart === "undefined") return;
@@ -12,27 +14,26 @@
     return unit ? text + " " + unit : text;
   }
 
-  document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+  function dataset(set, index, type) {
+    var colour = palette[index % palette.length];
+    var look = {
+      doughnut: { backgroundColor: palette, borderColor: "#fff", borderWidth: 2 },
+      line: { backgroundColor: colour, borderColor: colour, borderWidth: 2, pointRadius: 0, tension: 0.25, spanGaps: false },
+      bar: { backgroundColor: colour, borderColor: colour, borderWidth: 0, borderRadius: 3, maxBarThickness: 36 },
+    }[type === "pie" ? "doughnut" : type] || {};
+    return Object.assign(look, set);
+  }
+
+  function draw(canvas, extra) {
     var source = document.getElementById(canvas.dataset.chart);
     if (!source) return;
     var spec = JSON.parse(source.textContent);
     var round = spec.type === "doughnut" || spec.type === "pie";
-    var datasets = spec.datasets.map(function (set, index) {
-      var colour = palette[index % palette.length];
-      return Object.assign(
-        {
-          backgroundColor: round ? palette : colour,
-          borderColor: round ? "#fff" : colour,
-          borderWidth: round ? 2 : 0,
-          borderRadius: round ? 0 : 3,
-          maxBarThickness: 36,
-        },
-        set
-      );
-    });
-    var options = {
+    var datasets = spec.datasets.map(function (set, index) { return dataset(set, index, spec.type); });
+    var options = Object.assign({
       responsive: true,
       maintainAspectRatio: false,
+      interaction: spec.type === "line" ? { mode: "index", intersect: false } : undefined,
       plugins: {
         legend: { display: round || datasets.length > 1, position: round ? "right" : "top" },
         tooltip: {
@@ -44,12 +45,16 @@
           },
         },
       },
-    };
+    }, extra || {});
     if (round) {
       options.plugins.tooltip.callbacks.title = function (items) { return items[0].label; };
     } else {
       options.scales = {
-        x: { grid: { display: false }, title: { display: !!spec.xTitle, text: spec.xTitle } },
+        x: {
+          grid: { display: false },
+          title: { display: !!spec.xTitle, text: spec.xTitle },
+          ticks: { autoSkip: true, maxRotation: 45 },
+        },
         y: {
           beginAtZero: true,
           title: { display: !!spec.yTitle, text: spec.yTitle },
@@ -58,5 +63,10 @@
       };
     }
     new Chart(canvas, { type: spec.type, data: { labels: spec.labels, datasets: datasets }, options: options });
-  });
+  }
+
+  window.chargeopsCharts = function (root, extra) {
+    root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) { draw(canvas, extra); });
+  };
+  window.chargeopsCharts(document);
 })();

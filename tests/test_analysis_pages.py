@@ -1,0 +1,300 @@
+"""The statistic-analysis pages: every figure equals the raw orders, status history, power
+samples, alarms or piles counted independently for the same filters, and no operator sees
+another's numbers."""
+
+import zoneinfo
+from collections import Counter
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from accounts.choices import Role
+from analytics.services import day_bounds, rollups_rebuild, rollups_refresh
+from maintenance.choices import FaultCause
+from orders.models import ChargingOrder
+from piles.choices import GunStatus, OnlineStatus
+from piles.models import Pile, StatusChange
+
+from .analytics_data import reference_days
+from .factories import (
+    AlarmFactory,
+    ChargingOrderFactory,
+    GunFactory,
+    PileFactory,
+    PowerSampleFactory,
+    StationFactory,
+    UserFactory,
+)
+from .test_dashboard import _filter_params, _in_scope, _year_before, reference_change
+
+FIGURES = ("orders", "energy_kwh", "amount")
+
+
+def station_figures(start: date, end: date) -> dict:
+    """Station id -> the figures of its orders started on local days start..end."""
+    totals: dict = {}
+    for (station_id, day), figures in reference_days(ChargingOrder.objects.select_related("station")).items():
+        if start <= day <= end:
+            row = totals.setdefault(station_id, dict.fromkeys(FIGURES, 0))
+            for name in FIGURES:
+                row[name] += figures[name]
+    return totals
+
+
+COMPARISONS = [
+    # (page, how the base range follows from the range)
+    (
+        "/analytics/month-on-month/",
+        lambda start, end: (start - (end - start) - timedelta(days=1), start - timedelta(days=1)),
+    ),
+    ("/analytics/year-on-year/", lambda start, end: (_year_before(start), _year_before(end))),
+]
+
+
+@pytest.mark.parametrize("url, base_of", COMPARISONS)
+@pytest.mark.parametrize(
+    "filters, start, end",
+    [
+        ({}, date(2026, 1, 1), date(2026, 1, 31)),  # a month after a year end
+        ({"area": "South"}, date(2026, 3, 29), date(2026, 3, 29)),  # the 23-hour day
+        ({}, date(2026, 10, 25), date(2026, 11, 1)),  # the 25-hour day and a month end
+        ({}, date(2023, 5, 1), date(2023, 5, 7)),  # nothing in either range
+    ],
+)
+def test_comparison_pages_equal_the_raw_orders(client, analyst, network, url, base_of, filters, start, end):
+    response = client.get(url, {**_filter_params(network, filters), "start": start, "end": end, "figure": "amount"})
+    assert response.status_code == 200
+    base_start, base_end = base_of(start, end)
+    current, base = station_figures(start, end), station_figures(base_start, base_end)
+    stations = {s.pk for s in network.stations if _in_scope(s, filters)} & (current.keys() | base.keys())
+    rows = {row["station"].pk: row for row in response.context["tables"][0]["table"].data}
+    assert rows.keys() == stations
+    empty = dict.fromkeys(FIGURES, 0)
+    for station_id, row in rows.items():
+        now, then = current.get(station_id, empty), base.get(station_id, empty)
+        for name in FIGURES:
+            assert row[name] == now[name]
+            assert row[f"{name}_base"] == then[name]
+            assert row[f"{name}_change"] == reference_change(now[name], then[name])
+    totals = {str(total["label"]): total for total in response.context["totals"]}
+    amount = totals["Charging amount"]
+    assert amount["value"] == sum(current.get(s, empty)["amount"] for s in stations)
+    assert amount["base"] == sum(base.get(s, empty)["amount"] for s in stations)
+    chart = response.context["chart"]
+    assert sum(Decimal(str(v)) for v in chart["datasets"][0]["data"]) == amount["value"]  # every station fits
+    assert f"{base_start:%Y-%m-%d}" in chart["datasets"][1]["label"]
+
+
+def test_comparison_never_shows_the_other_operators_station(client, analyst, network):
+    response = client.get("/analytics/month-on-month/", {"station": network.other_station.pk})
+    assert "station" in response.context["form"].errors
+    shown = {row["station"].pk for row in response.context["tables"][0]["table"].data}
+    assert network.other_station.pk not in shown
+    assert shown <= {s.pk for s in network.stations}
+
+
+@pytest.fixture
+def berlin(operator):
+    """A Berlin station with a two-gun pile and a one-gun pile, both added before March."""
+    station = StationFactory(area__operator=operator, time_zone="Europe/Berlin", name="Usage Berlin")
+    long_ago = datetime(2025, 1, 1, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    double, single = PileFactory(station=station, name="Double"), PileFactory(station=station, name="Single")
+    Pile.objects.filter(pk__in=[double.pk, single.pk]).update(created_at=long_ago)
+    guns = [GunFactory(pile=double, connector_id=1), GunFactory(pile=double, connector_id=2)]
+    guns.append(GunFactory(pile=single, connector_id=1))
+    return station, double, single, guns
+
+
+def test_usage_and_availability_on_the_23_hour_day(client, analyst, berlin):
+    station, double, single, (gun1, gun2, gun3) = berlin
+    day = date(2026, 3, 29)
+    start, end = day_bounds(day, "Europe/Berlin")
+    assert end - start == timedelta(hours=23)
+    ChargingOrderFactory(gun=gun1, started_at=start + timedelta(hours=2), stopped_at=start + timedelta(hours=5))
+    ChargingOrderFactory(gun=gun2, started_at=start + timedelta(hours=8), stopped_at=start + timedelta(hours=9))
+    # Started before midnight: it belongs to the day before, not to this one.
+    ChargingOrderFactory(gun=gun3, started_at=start - timedelta(hours=1), stopped_at=start + timedelta(hours=3))
+    for pile in (double, single):
+        StatusChange.objects.create(pile=pile, status=OnlineStatus.ONLINE, at=start - timedelta(days=5))
+    StatusChange.objects.create(pile=double, status=OnlineStatus.OFFLINE, at=start + timedelta(hours=10))
+    StatusChange.objects.create(pile=double, status=OnlineStatus.ONLINE, at=start + timedelta(hours=12))
+    StatusChange.objects.create(pile=single, gun=gun3, status=GunStatus.FAULTED, at=start + timedelta(hours=20))
+    StatusChange.objects.create(pile=single, gun=gun3, status=GunStatus.AVAILABLE, at=start + timedelta(hours=21))
+    rollups_rebuild(now=end + timedelta(days=1))
+
+    response = client.get("/analytics/usage/", {"station": station.pk, "start": day, "end": day})
+    assert response.status_code == 200
+    piles = {row["pile"].name: row for row in response.context["tables"][1]["table"].data}
+    day_seconds = 23 * 3600
+    assert piles["Double"]["charging_seconds"] == 4 * 3600
+    assert piles["Double"]["utilisation"] == (Decimal(4 * 3600) / (2 * day_seconds)).quantize(Decimal("0.0001"))
+    # Offline for two hours takes both guns down.
+    assert piles["Double"]["availability"] == 1 - (Decimal(2 * 2 * 3600) / (2 * day_seconds)).quantize(
+        Decimal("0.0001")
+    )
+    assert piles["Single"]["charging_seconds"] == 0
+    assert piles["Single"]["availability"] == 1 - (Decimal(3600) / day_seconds).quantize(Decimal("0.0001"))
+    [row] = response.context["tables"][0]["table"].data
+    assert row["guns"] == 3 and row["charging_seconds"] == 4 * 3600
+    assert row["availability"] == 1 - (Decimal(5 * 3600) / (3 * day_seconds)).quantize(Decimal("0.0001"))
+    assert response.context["below_nevi"] == 2  # 91.3 % and 95.7 %: both under the 97 % rule
+    assert "91.3 %" in response.content.decode()
+
+
+def test_usage_counts_a_pile_from_the_day_it_was_added(client, analyst, berlin):
+    station, double, single, guns = berlin
+    added = datetime(2026, 6, 10, 12, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    Pile.objects.filter(pk=single.pk).update(created_at=added)
+    rollups_rebuild(now=datetime(2026, 7, 1, tzinfo=zoneinfo.ZoneInfo("UTC")))
+    response = client.get("/analytics/usage/", {"station": station.pk, "start": "2026-06-01", "end": "2026-06-10"})
+    piles = {row["pile"].name: row for row in response.context["tables"][1]["table"].data}
+    assert piles["Single"]["capacity_seconds"] == 12 * 3600
+    assert piles["Double"]["capacity_seconds"] == 2 * 10 * 86400
+    # Before it was added there is nothing to rank.
+    response = client.get("/analytics/usage/", {"station": station.pk, "start": "2026-06-01", "end": "2026-06-09"})
+    assert [row["pile"].name for row in response.context["tables"][1]["table"].data] == ["Double"]
+
+
+def test_todays_downtime_grows_with_every_run_without_a_new_report(operator):
+    station = StationFactory(area__operator=operator, time_zone="Asia/Shanghai")
+    pile = PileFactory(station=station, connected=False, registered_at=timezone.now() - timedelta(days=30))
+    zone = zoneinfo.ZoneInfo("Asia/Shanghai")
+    StatusChange.objects.create(pile=pile, status=OnlineStatus.OFFLINE, at=datetime(2026, 5, 10, 8, tzinfo=zone))
+    rollups_refresh(now=datetime(2026, 5, 10, 9, tzinfo=zone))
+    rollups_refresh(now=datetime(2026, 5, 10, 11, tzinfo=zone))
+    assert pile.daily.get(date=date(2026, 5, 10)).offline_seconds == 3 * 3600
+
+
+def test_usage_ranks_by_any_column_and_exports(client, analyst, network):
+    Pile.objects.update(created_at=datetime(2025, 1, 1, tzinfo=zoneinfo.ZoneInfo("UTC")))
+    params = {"start": "2026-01-01", "end": "2026-01-31"}
+    response = client.get("/analytics/usage/", params)
+    rows = list(response.context["tables"][0]["table"].data)
+    assert len(rows) == len(network.stations)
+    assert len({row["utilisation"] for row in rows}) > 1
+    assert [row["utilisation"] for row in rows] == sorted((row["utilisation"] for row in rows), reverse=True)
+    response = client.get("/analytics/usage/", {**params, "sort": "charging_seconds"})
+    rows = list(response.context["tables"][0]["table"].data)
+    assert [row["charging_seconds"] for row in rows] == sorted(row["charging_seconds"] for row in rows)
+    for sort in ("station", "-area", "guns"):
+        assert client.get("/analytics/usage/", {**params, "sort": sort, "piles-sort": sort}).status_code == 200
+    response = client.get("/analytics/usage/", {**params, "piles-sort": "pile"})
+    names = [(row["pile"].name, row["station"].name) for row in response.context["tables"][1]["table"].data]
+    assert names == sorted(names)
+    response = client.get("/analytics/usage/", {**params, "export": "xlsx", "table": "piles"})
+    sheet = load_workbook(BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    assert header[:2] == ["Pile", "Station"] and "Availability" in header
+    assert sheet.max_row - 1 == Pile.objects.filter(station__in=network.stations).count()
+
+
+def test_usage_refuses_a_reversed_range(client, analyst, network):
+    response = client.get("/analytics/usage/", {"start": "2026-02-01", "end": "2026-01-01"})
+    assert response.status_code == 200
+    assert "The end date is before the start date." in response.content.decode()
+
+
+@pytest.fixture
+def powered(operator, other_operator):
+    station = StationFactory(area__operator=operator, time_zone="Europe/Berlin", name="Power Berlin")
+    pile = PileFactory(station=station, rated_power_kw=Decimal("120.00"))
+    gun1 = GunFactory(pile=pile, status=GunStatus.CHARGING, live_power_kw=Decimal("50.50"))
+    gun2 = GunFactory(pile=pile, status=GunStatus.CHARGING, live_power_kw=Decimal("11.25"))
+    other = GunFactory(pile__station__area__operator=other_operator, live_power_kw=Decimal("99.00"))
+    return station, gun1, gun2, other
+
+
+def test_live_power_is_the_sum_of_the_guns(client, analyst, powered):
+    station, gun1, gun2, other = powered
+    response = client.get("/analytics/power/")
+    [row] = response.context["tables"][0]["table"].data
+    assert row["station"] == station
+    assert (row["live_kw"], row["charging"], row["guns"]) == (Decimal("61.75"), 2, 2)
+    assert row["rated_kw"] == Decimal("120.00")
+    assert response.context["live_kw"] == Decimal("61.75")
+    assert 'data-refresh-every="5000"' in response.content.decode()
+
+
+def test_todays_power_curve_averages_each_gun_and_sums_the_station(client, analyst, powered):
+    station, gun1, gun2, other = powered
+    zone = zoneinfo.ZoneInfo("Europe/Berlin")
+    now = timezone.localtime(timezone.now(), zone)
+    if now.hour == 0:
+        pytest.skip("the first hour of the local day has no earlier step to test")
+    step = now.replace(minute=(now.minute // 15) * 15, second=0, microsecond=0) - timedelta(minutes=30)
+    PowerSampleFactory(gun=gun1, sampled_at=step + timedelta(minutes=1), power_kw=Decimal("10"))
+    PowerSampleFactory(gun=gun1, sampled_at=step + timedelta(minutes=6), power_kw=Decimal("20"))
+    PowerSampleFactory(gun=gun2, sampled_at=step + timedelta(minutes=14), power_kw=Decimal("7"))
+    PowerSampleFactory(gun=gun2, sampled_at=step - timedelta(days=1), power_kw=Decimal("70"))  # yesterday
+    PowerSampleFactory(gun=other, sampled_at=step, power_kw=Decimal("99"))  # another operator's
+    response = client.get("/analytics/power/")
+    chart = response.context["curve_chart"]
+    [dataset] = chart["datasets"]
+    assert dataset["label"] == station.name
+    index = chart["labels"].index(f"{step:%H:%M}")
+    assert dataset["data"][index] == 15 + 7
+    assert sum(value for value in dataset["data"] if value) == 22
+    assert dataset["data"][-1] is None or now.hour == 23  # the rest of today is still to come
+
+
+def test_faults_by_pile_equal_the_alarms(client, analyst, network):
+    piles = [pile for station in network.stations for pile in station.piles.all()]
+    causes = list(FaultCause)
+    for index, pile in enumerate(piles[:4]):
+        for repeat in range(index + 1):
+            AlarmFactory(
+                pile=pile,
+                cause=causes[repeat % len(causes)],
+                occurred_at=datetime(2026, 2, 3, 12, tzinfo=zoneinfo.ZoneInfo("UTC")),
+            )
+    AlarmFactory(
+        pile__station=network.other_station, occurred_at=datetime(2026, 2, 3, 12, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    )
+    response = client.get("/analytics/faults/", {"start": "2026-02-01", "end": "2026-02-28"})
+    rows = response.context["tables"][1]["table"].data
+    expected = Counter(alarm.pile_id for alarm in piles[0].alarms.model.objects.filter(pile__in=piles))
+    assert {row["pile"].pk: row["faults"] for row in rows} == dict(expected)
+    assert [row["faults"] for row in rows] == sorted(expected.values(), reverse=True)
+
+
+def test_pile_status_counts_and_drill_down(client, analyst, network):
+    stations = network.stations
+    piles = list(Pile.objects.filter(station__in=stations).prefetch_related("guns"))
+    now = timezone.now()
+    Pile.objects.filter(pk=piles[0].pk).update(registered_at=now, connected=True, last_seen_at=now)
+    Pile.objects.filter(pk=piles[1].pk).update(registered_at=now, connected=False, last_seen_at=now)
+    Pile.objects.filter(pk=piles[2].pk).update(registered_at=now, connected=True, last_seen_at=now)
+    piles[2].guns.update(status=GunStatus.FAULTED)
+    piles = list(Pile.objects.filter(station__in=stations).prefetch_related("guns"))
+    expected = Counter((pile.station_id, pile.online_status) for pile in piles)
+
+    response = client.get("/analytics/pile-status/")
+    assert response.status_code == 200
+    rows = {row["station"].pk: row for row in response.context["tables"][0]["table"].data}
+    assert rows.keys() == {s.pk for s in stations if any(p.station_id == s.pk for p in piles)}
+    for station_id, row in rows.items():
+        for status in OnlineStatus:
+            assert row[status.value] == expected[(station_id, status.value)]
+        assert row["total"] == sum(1 for pile in piles if pile.station_id == station_id)
+    assert response.context["counts"]["fault"] == 1
+    assert f"?station={piles[2].station_id}&amp;status=fault" in response.content.decode()
+
+    response = client.get("/analytics/pile-status/", {"station": piles[2].station_id, "status": "fault"})
+    assert [pile.pk for pile in response.context["tables"][1]["table"].data] == [piles[2].pk]
+    response = client.get("/analytics/pile-status/", {"station": network.other_station.pk})
+    assert "station" in response.context["form"].errors
+    shown = {pile.station_id for pile in response.context["tables"][1]["table"].data}
+    assert network.other_station.pk not in shown
+
+
+def test_technicians_see_pile_status_but_no_revenue_pages(client, operator):
+    client.force_login(UserFactory(operator=operator, role=Role.TECHNICIAN))
+    assert client.get("/analytics/pile-status/").status_code == 200
+    for url in ("/analytics/month-on-month/", "/analytics/year-on-year/", "/analytics/power/", "/analytics/usage/"):
+        assert client.get(url).status_code == 403
+    menu = client.get("/analytics/pile-status/").content.decode()
+    assert "Pile status analysis" in menu and "Station usage rate" not in menu
