@@ -8,9 +8,11 @@ so the figures are current to the minute without waiting for a roll-up run.
 
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Avg, Count, F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncYear
@@ -80,6 +82,14 @@ class Scope:
             stations = stations.filter(pk=self.station.pk)
         return stations
 
+    @cached_property
+    def zones_today(self) -> dict[str, date]:
+        """Each time zone of the scope's stations and the local date it is there now (read once
+        per scope: a page asks for it several times)."""
+        now = timezone.now()
+        zones = self.stations().order_by().values_list("time_zone", flat=True).distinct()
+        return {zone: local_date(now, zone) for zone in zones}
+
     def station_filter(self, path: str = "station") -> Q:
         """The rows of the scope's stations, for a model that reaches a station by `path`."""
         condition = Q(**{f"{path}__in": Station.objects.for_user(self.user).values("pk")})
@@ -101,13 +111,6 @@ def user_today(user) -> date:
     """Today in the user's operator's time zone: where date ranges start by default."""
     time_zone = user.operator.time_zone if getattr(user, "operator", None) else "UTC"
     return local_date(timezone.now(), time_zone)
-
-
-def _zones_today(scope: Scope) -> dict[str, date]:
-    """Each time zone of the scope's stations and the local date it is there now."""
-    now = timezone.now()
-    zones = scope.stations().order_by().values_list("time_zone", flat=True).distinct()
-    return {zone: local_date(now, zone) for zone in zones}
 
 
 def _bucket(granularity: str | None, field: str = "date"):
@@ -141,7 +144,7 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
     """The order figures of the scope in the period, summed per `by`: a Granularity (keys are
     each bucket's first day), "station", "pile" or None (one total under the key None). Days
     before each station's today come from the roll-ups, its today from the raw orders."""
-    todays = {zone: today for zone, today in _zones_today(scope).items() if today in period}
+    todays = {zone: today for zone, today in scope.zones_today.items() if today in period}
     model, path = (PileDaily, "pile__station") if by == "pile" else (StationDaily, "station")
     rolled = model.objects.filter(scope.station_filter(path), date__range=(period.start, period.end))
     for zone, today in todays.items():
@@ -162,18 +165,19 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
         for row in rolled.values(key=key).annotate(**ROLLUP_SUMS).order_by():
             add(row["key"], row)
 
-    for zone, today in todays.items():
-        start, end = day_bounds(today, zone)
-        live = ChargingOrder.objects.filter(
-            scope.station_filter(), station__time_zone=zone, started_at__gte=start, started_at__lt=end
-        )
-        if by in ("station", "pile"):
-            for row in live.values(key=F(by)).annotate(**LIVE_SUMS).order_by():
+    if todays:
+        # Every zone's today in one query, each zone with its own day bounds.
+        today_condition = Q(pk__in=[])
+        for zone, today in todays.items():
+            start, end = day_bounds(today, zone)
+            today_condition |= Q(station__time_zone=zone, started_at__gte=start, started_at__lt=end)
+        live = ChargingOrder.objects.filter(scope.station_filter()).filter(today_condition)
+        key = F(by) if by in ("station", "pile") else F("station__time_zone")
+        for row in live.values(key=key).annotate(**LIVE_SUMS).order_by():
+            if by in ("station", "pile"):
                 add(row["key"], row)
-        else:
-            row = live.aggregate(**LIVE_SUMS)
-            if row["orders"]:
-                add(_bucket_of(today, by) if by else None, row)
+            else:
+                add(_bucket_of(todays[row["key"]], by) if by else None, row)
 
     for figures in totals.values():
         for name, places in PLACES.items():
@@ -181,9 +185,17 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
     return dict(totals)
 
 
+def figures_sum(rows: Iterable[dict]) -> dict:
+    """Order figures added up (the buckets of a period give its total)."""
+    total = {name: PLACES[name] * 0 if name in PLACES else 0 for name in FIGURE_NAMES}
+    for row in rows:
+        for name in FIGURE_NAMES:
+            total[name] += row[name]
+    return total
+
+
 def order_totals(scope: Scope, period: Period) -> dict:
-    empty = {name: PLACES[name] * 0 if name in PLACES else 0 for name in FIGURE_NAMES}
-    return order_figures(scope, period).get(None) or empty
+    return figures_sum(order_figures(scope, period).values())
 
 
 def buckets(period: Period, granularity: str) -> list[date]:
@@ -222,11 +234,16 @@ def fault_figures(scope: Scope, period: Period) -> dict[str, int]:
     return {row["cause"]: row["faults"] for row in rows}
 
 
-def local_days_condition(field: str, start: date | None, end: date | None, path: str = "station") -> Q:
+def local_days_condition(
+    field: str, start: date | None, end: date | None, path: str = "station", zones: Iterable[str] | None = None
+) -> Q:
     """Rows whose time `field` falls on the local days `start`..`end` (either may be open) of
-    the station they reach by `path`, each time zone with its own day bounds."""
+    the station they reach by `path`, each time zone with its own day bounds. `zones` are the
+    time zones to cover (all stations' when not given)."""
+    if zones is None:
+        zones = Station.objects.order_by().values_list("time_zone", flat=True).distinct()
     condition = Q(pk__in=[])
-    for zone in Station.objects.order_by().values_list("time_zone", flat=True).distinct():
+    for zone in zones:
         bounds = {f"{path}__time_zone": zone}
         if start is not None:
             bounds[f"{field}__gte"] = day_bounds(start, zone)[0]
@@ -239,19 +256,19 @@ def local_days_condition(field: str, start: date | None, end: date | None, path:
 def period_orders(scope: Scope, period: Period):
     """The raw orders started in the period (each station's local days)."""
     return ChargingOrder.objects.filter(scope.station_filter()).filter(
-        local_days_condition("started_at", period.start, period.end)
+        local_days_condition("started_at", period.start, period.end, zones=scope.zones_today)
     )
 
 
 def period_alarms(scope: Scope, period: Period):
     return Alarm.objects.filter(scope.station_filter("pile__station")).filter(
-        local_days_condition("occurred_at", period.start, period.end, path="pile__station")
+        local_days_condition("occurred_at", period.start, period.end, "pile__station", scope.zones_today)
     )
 
 
 def period_work_orders(scope: Scope, period: Period):
     return WorkOrder.objects.filter(scope.station_filter("pile__station")).filter(
-        local_days_condition("reported_at", period.start, period.end, path="pile__station")
+        local_days_condition("reported_at", period.start, period.end, "pile__station", scope.zones_today)
     )
 
 
@@ -450,7 +467,7 @@ def power_curve(scope: Scope, *, now=None) -> dict:
     {"steps": [local "HH:MM"], "stations": {station: [kW or None per step]}}; steps after now
     are None."""
     now = now or timezone.now()
-    zones = _zones_today(scope)
+    zones = scope.zones_today
     steps = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(0, 24 * 60, POWER_STEP // 60)]
     stations = {station.pk: station for station in scope.stations()}
     curves = {}

@@ -175,7 +175,7 @@ def figure_cards(scope, period, granularity: str, figures=tuple(Figure)) -> list
     """Dashboard cards: each figure's total, its change month-on-month and year-on-year, and
     its chart. The figures are read once for all cards."""
     by_bucket = selectors.order_figures(scope, period, by=granularity)
-    current = selectors.order_totals(scope, period)
+    current = selectors.figures_sum(by_bucket.values())
     previous = selectors.order_totals(scope, period.previous())
     year_before = selectors.order_totals(scope, period.year_before())
     return [

@@ -25,7 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chargeops.settings")
-os.environ.setdefault("DEBUG", "true")
+# As in production: DEBUG off (no query log kept per request).
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
 
 ZONES = ["Asia/Shanghai", "Europe/Berlin", "America/New_York"]
 STATIONS, PILES, GUNS = 60, 10, 2
@@ -163,16 +165,40 @@ def naive_order_figures(scope, period, *, by=None):
     return dict(totals)
 
 
+def naive_pile_usage(scope, period, *, now=None, real=None):
+    """`pile_usage` with its orders and charging time summed from the raw orders."""
+    from django.db.models import Count, Sum
+
+    from analytics.selectors import period_orders
+    from analytics.services import EpochSeconds
+
+    rows = real(scope, period, now=now)
+    raw = {
+        row["pile"]: row
+        for row in period_orders(scope, period)
+        .values("pile")
+        .annotate(orders=Count("pk"), charging=Sum(EpochSeconds("stopped_at") - EpochSeconds("started_at")))
+        .order_by()
+    }
+    for row in rows:
+        figures = raw.get(row["pile"].pk, {"orders": 0, "charging": 0})
+        row["orders"], row["charging_seconds"] = figures["orders"], figures["charging"] or 0
+    return rows
+
+
 @contextmanager
 def naive():
+    from functools import partial
+
     from analytics import selectors
 
-    real = selectors.order_figures
+    real_figures, real_usage = selectors.order_figures, selectors.pile_usage
     selectors.order_figures = naive_order_figures
+    selectors.pile_usage = partial(naive_pile_usage, real=real_usage)
     try:
         yield
     finally:
-        selectors.order_figures = real
+        selectors.order_figures, selectors.pile_usage = real_figures, real_usage
 
 
 def median_ms(client, url: str) -> float:
@@ -199,7 +225,12 @@ def pages(today) -> list[tuple[str, str]]:
             f"/analytics/amount/?start={today.replace(year=today.year - 3)}&end={today}&granularity=year",
         ),
         ("work order figures", f"/analytics/work-orders/?{month}"),
-        ("fault figures", f"/analytics/faults/?{month}"),
+        ("fault analysis", f"/analytics/faults/?{month}"),
+        ("month-on-month (this month)", f"/analytics/month-on-month/?{month}"),
+        ("year-on-year (this year)", f"/analytics/year-on-year/?start={today.replace(month=1, day=1)}&end={today}"),
+        ("charging power", "/analytics/power/"),
+        ("usage rate (this month)", f"/analytics/usage/?{month}"),
+        ("pile status", "/analytics/pile-status/"),
         ("order list (page 1)", "/orders/"),
         ("order list (page 50, one station)", "/orders/?page=50&station=1"),
     ]
