@@ -422,9 +422,10 @@ class PowerView(StatisticsView):
         curve = selectors.power_curve(self.scope)
         curves = sorted(curve["stations"].items(), key=lambda item: -max(value or 0 for value in item[1]))
         operator = getattr(self.request.user, "operator", None)
+        now = timezone.localtime(timezone=zoneinfo.ZoneInfo(operator.time_zone if operator else "UTC"))
         context.update(
             refresh_ms=self.refresh_seconds * 1000,
-            updated=timezone.localtime(timezone=zoneinfo.ZoneInfo(operator.time_zone if operator else "UTC")),
+            updated=f"{now:%H:%M:%S}",
             live_kw=sum(row["live_kw"] for row in self.stations),
             charging=sum(row["charging"] for row in self.stations),
             guns=sum(row["guns"] for row in self.stations),
@@ -456,12 +457,15 @@ class UsageView(StatisticsView):
         """Piles that were in service in the range; one added after it has no usage to rank."""
         return [row for row in selectors.pile_usage(self.scope, self.period) if row["capacity_seconds"]]
 
+    @cached_property
+    def stations(self):
+        return selectors.station_usage(self.piles)
+
     def get_tables(self):
-        piles, stations = self.piles, selectors.station_usage(self.piles)
         by_utilisation = {"order_by": "-utilisation"}
         return {
-            "stations": (_("Station ranking"), StationUsageTable(stations, **by_utilisation)),
-            "piles": (_("Pile ranking"), PileUsageTable(piles, **by_utilisation)),
+            "stations": (_("Station ranking"), StationUsageTable(self.stations, **by_utilisation)),
+            "piles": (_("Pile ranking"), PileUsageTable(self.piles, **by_utilisation)),
         }
 
     def get_context_data(self, **kwargs):
@@ -469,8 +473,7 @@ class UsageView(StatisticsView):
         piles = self.piles
         context["network"] = selectors.usage_total(piles) if piles else None
         context["below_nevi"] = sum(1 for row in piles if row["availability"] <= selectors.NEVI_AVAILABILITY)
-        stations = selectors.station_usage(piles)
-        top = sorted(stations, key=lambda row: -row["utilisation"])[:CHART_STATIONS]
+        top = sorted(self.stations, key=lambda row: -row["utilisation"])[:CHART_STATIONS]
         context["chart"] = {
             "type": "bar",
             "labels": [row["station"].name for row in top],
