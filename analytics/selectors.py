@@ -284,6 +284,11 @@ def work_orders_per_station(scope: Scope, period: Period) -> list[dict]:
     return sorted(result, key=lambda row: (-row["total"], row["station"].name))
 
 
+def _top_cause(causes: dict[str, int]) -> str:
+    """The label of the most frequent cause (ties go to the later cause name)."""
+    return FaultCause(max(causes, key=lambda cause: (causes[cause], cause))).label
+
+
 def faults_per_station(scope: Scope, period: Period) -> list[dict]:
     """Per station: faults in the period and the most frequent cause; most faults first."""
     rows = _fault_days(scope, period).values("station", "cause").annotate(faults=Sum("faults")).order_by()
@@ -295,7 +300,7 @@ def faults_per_station(scope: Scope, period: Period) -> list[dict]:
         {
             "station": stations[station_id],
             "faults": sum(causes.values()),
-            "top_cause": FaultCause(max(causes, key=lambda cause: (causes[cause], cause))).label,
+            "top_cause": _top_cause(causes),
         }
         for station_id, causes in per_station.items()
     ]
@@ -314,7 +319,7 @@ def faults_per_pile(scope: Scope, period: Period) -> list[dict]:
             "pile": pile,
             "station": pile.station,
             "faults": sum(per_pile[pile.pk].values()),
-            "top_cause": FaultCause(max(per_pile[pile.pk], key=lambda cause: (per_pile[pile.pk][cause], cause))).label,
+            "top_cause": _top_cause(per_pile[pile.pk]),
         }
         for pile in piles
     ]
@@ -347,6 +352,17 @@ NEVI_AVAILABILITY = Decimal("0.97")
 
 def _ratio(part, whole) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else None
+
+
+def _usage(charging: int, down: int, capacity: int) -> dict:
+    """Utilisation and availability from gun-seconds charging, down, and in the range."""
+    return {
+        "charging_seconds": charging,
+        "downtime_seconds": down,
+        "capacity_seconds": capacity,
+        "utilisation": _ratio(charging, capacity),
+        "availability": None if not capacity else 1 - _ratio(min(down, capacity), capacity),
+    }
 
 
 def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
@@ -386,11 +402,7 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
                 "station": pile.station,
                 "orders": figures["orders"] or 0,
                 "guns": guns,
-                "charging_seconds": charging,
-                "downtime_seconds": down,
-                "capacity_seconds": capacity,
-                "utilisation": _ratio(charging, capacity),
-                "availability": None if not capacity else 1 - _ratio(min(down, capacity), capacity),
+                **_usage(charging, down, capacity),
             }
         )
     return rows
@@ -406,11 +418,7 @@ def usage_total(pile_rows: list[dict]) -> dict:
         "piles": len(pile_rows),
         "orders": sum(row["orders"] for row in pile_rows),
         "guns": sum(row["guns"] for row in pile_rows),
-        "charging_seconds": charging,
-        "downtime_seconds": down,
-        "capacity_seconds": capacity,
-        "utilisation": _ratio(charging, capacity),
-        "availability": None if not capacity else 1 - _ratio(min(down, capacity), capacity),
+        **_usage(charging, down, capacity),
     }
 
 

@@ -7,6 +7,7 @@ with `?export=xlsx&table=<name>`.
 """
 
 import zoneinfo
+from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
@@ -358,19 +359,21 @@ class ComparisonView(StatisticsView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        current = selectors.order_totals(self.scope, self.period)
-        base = selectors.order_totals(self.scope, self.base_period)
         context["base_period"] = self.base_period
-        context["totals"] = [
-            {
-                "label": Figure(figure).label,
-                "unit": UNITS[figure],
-                "value": current[figure],
-                "base": base[figure],
-                "change": selectors.change(current[figure], base[figure]),
-            }
-            for figure in Figure
-        ]
+        context["totals"] = []
+        for figure in Figure:
+            # The stations' rows hold every order of the scope in either range.
+            current = sum((row[figure] for row in self.rows), Decimal(0))
+            base = sum((row[f"{figure}_base"] for row in self.rows), Decimal(0))
+            context["totals"].append(
+                {
+                    "label": Figure(figure).label,
+                    "unit": UNITS[figure],
+                    "value": current,
+                    "base": base,
+                    "change": selectors.change(current, base),
+                }
+            )
         figure = self.form.chosen_figure
         rows = sorted(self.rows, key=lambda row: -row[figure])[:CHART_STATIONS]
         context["chart"] = {
