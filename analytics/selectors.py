@@ -166,12 +166,7 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
             add(row["key"], row)
 
     if todays:
-        # Every zone's today in one query, each zone with its own day bounds.
-        today_condition = Q(pk__in=[])
-        for zone, today in todays.items():
-            start, end = day_bounds(today, zone)
-            today_condition |= Q(station__time_zone=zone, started_at__gte=start, started_at__lt=end)
-        live = ChargingOrder.objects.filter(scope.station_filter()).filter(today_condition)
+        live = ChargingOrder.objects.filter(scope.station_filter()).filter(_today_condition(todays, "started_at"))
         key = F(by) if by in ("station", "pile") else F("station__time_zone")
         for row in live.values(key=key).annotate(**LIVE_SUMS).order_by():
             if by in ("station", "pile"):
@@ -183,6 +178,16 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
         for name, places in PLACES.items():
             figures[name] = Decimal(figures[name]).quantize(places)
     return dict(totals)
+
+
+def _today_condition(todays: dict[str, date], field: str, path: str = "station") -> Q:
+    """Rows whose time `field` falls on today of the station they reach by `path`: every zone
+    of `todays` (zone -> its local date now) in one condition, each with its own day bounds."""
+    condition = Q(pk__in=[])
+    for zone, today in todays.items():
+        start, end = day_bounds(today, zone)
+        condition |= Q(**{f"{path}__time_zone": zone, f"{field}__gte": start, f"{field}__lt": end})
+    return condition
 
 
 def figures_sum(rows: Iterable[dict]) -> dict:
@@ -475,31 +480,27 @@ def power_curve(scope: Scope, *, now=None) -> dict:
     {"steps": [local "HH:MM"], "stations": {station: [kW or None per step]}}; steps after now
     are None."""
     now = now or timezone.now()
-    zones = scope.zones_today
     steps = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(0, 24 * 60, POWER_STEP // 60)]
     stations = {station.pk: station for station in scope.stations()}
+    rows = (
+        PowerSample.objects.filter(scope.station_filter("gun__pile__station"))
+        .filter(_today_condition(scope.zones_today, "sampled_at", "gun__pile__station"))
+        .values("gun__pile__station", "gun", step=EpochSeconds("sampled_at") / POWER_STEP)
+        .annotate(kw=Avg("power_kw"))
+        .order_by()
+    )
+
+    def step_of(moment: datetime, zone: str) -> int:
+        local = timezone.localtime(moment, zoneinfo.ZoneInfo(zone))
+        return (local.hour * 60 + local.minute) * 60 // POWER_STEP
+
     curves = {}
-    for zone, today in zones.items():
-        start, end = day_bounds(today, zone)
-        rows = (
-            PowerSample.objects.filter(
-                scope.station_filter("gun__pile__station"),
-                gun__pile__station__time_zone=zone,
-                sampled_at__gte=start,
-                sampled_at__lt=end,
-            )
-            .values("gun__pile__station", "gun", step=EpochSeconds("sampled_at") / POWER_STEP)
-            .annotate(kw=Avg("power_kw"))
-            .order_by()
-        )
-        for row in rows:
-            moment = timezone.localtime(datetime.fromtimestamp(row["step"] * POWER_STEP, UTC), zoneinfo.ZoneInfo(zone))
-            index = (moment.hour * 60 + moment.minute) * 60 // POWER_STEP
-            station = stations[row["gun__pile__station"]]
-            if station not in curves:
-                local_now = timezone.localtime(now, zoneinfo.ZoneInfo(zone))
-                elapsed = (local_now.hour * 60 + local_now.minute) * 60 // POWER_STEP
-                curves[station] = [0.0 if step <= elapsed else None for step in range(len(steps))]
-            if curves[station][index] is not None:
-                curves[station][index] += float(row["kw"])
+    for row in rows:
+        station = stations[row["gun__pile__station"]]
+        if station not in curves:
+            elapsed = step_of(now, station.time_zone)
+            curves[station] = [0.0 if step <= elapsed else None for step in range(len(steps))]
+        index = step_of(datetime.fromtimestamp(row["step"] * POWER_STEP, UTC), station.time_zone)
+        if curves[station][index] is not None:
+            curves[station][index] += float(row["kw"])
     return {"steps": steps, "stations": curves}
