@@ -256,16 +256,20 @@ class _Dialect:
 FIGURES = [("energy_kwh", 3), ("electricity_fee", 2), ("service_fee", 2), ("amount", 2)]
 
 
-def _order_figures(d: _Dialect, alias: str) -> str:
-    """COUNT and SUMs of the orders joined as `alias`, in the column order of DailyFigures."""
+FIGURE_COLUMNS = "orders, energy_kwh, electricity_fee, service_fee, amount, charging_seconds"
+
+
+def _order_figures(d: _Dialect, alias: str, *, named: bool = False) -> str:
+    """COUNT and SUMs of the orders joined as `alias`, in the column order of DailyFigures
+    (`named`: each under its column's name)."""
     sums = [d.money_total(f"SUM({d.money(f'{alias}.{column}', places)})", places) for column, places in FIGURES]
     seconds = (
         f"CAST(COALESCE(ROUND(SUM({d.epoch(f'{alias}.stopped_at')} - {d.epoch(f'{alias}.started_at')})), 0) AS BIGINT)"
     )
-    return ", ".join(["COUNT(*)", *sums, seconds])
-
-
-FIGURE_COLUMNS = "orders, energy_kwh, electricity_fee, service_fee, amount, charging_seconds"
+    expressions = ["COUNT(*)", *sums, seconds]
+    if named:
+        expressions = [f"{sql} AS {name}" for sql, name in zip(expressions, FIGURE_COLUMNS.split(", "), strict=True)]
+    return ", ".join(expressions)
 
 
 def _station_days_sql(d: _Dialect, count: int) -> list[str]:
@@ -335,7 +339,7 @@ def _pile_days_sql(d: _Dialect, count: int) -> list[str]:
         INSERT INTO {table} (pile_id, date, {FIGURE_COLUMNS}, offline_seconds, faulted_seconds)
         SELECT p.pile_id, p.day, SUM(p.orders), {totals}, COALESCE(SUM(p.charging), 0),
                SUM(p.offline), SUM(p.faulted)
-        FROM parts p GROUP BY p.pile_id, p.day""",
+        FROM parts p GROUP BY p.pile_id, p.day ORDER BY p.pile_id, p.day""",
     ]
 
 
@@ -351,6 +355,22 @@ def _fault_days_sql(d: _Dialect, count: int) -> list[str]:
         f"JOIN {alarms} a ON a.pile_id = p.id AND a.occurred_at >= k.s AND a.occurred_at < k.e "
         f"GROUP BY k.station_id, k.day, a.cause",
     ]
+
+
+# The orders of each station, pile and local day, summed once for both daily tables. A table
+# made by CREATE TABLE AS may be filled by parallel workers; an INSERT may not.
+REBUILD_ORDERS = "rollup_rebuild_orders"
+# The rebuild sums a million orders at once: sorted in memory by parallel workers, then grouped
+# in that order (a hash table of half a million numeric sums spills to disk, and the planner's
+# estimate of one group per order would keep the sort to one core), without compiling the plan
+# (JIT costs more than it saves on a statement run once).
+REBUILD_SETTINGS = [
+    "SET LOCAL work_mem = '256MB'",
+    "SET LOCAL enable_hashagg = off",
+    "SET LOCAL parallel_setup_cost = 0",
+    "SET LOCAL parallel_tuple_cost = 0",
+    "SET LOCAL jit = off",
+]
 
 
 def _rebuild_sql() -> list[str]:
@@ -373,16 +393,24 @@ def _rebuild_sql() -> list[str]:
     day_start = "EXTRACT(EPOCH FROM (g.day::timestamp AT TIME ZONE s.time_zone))"
     day_end = "EXTRACT(EPOCH FROM ((g.day + 1)::timestamp AT TIME ZONE s.time_zone))"
     local_day = "(to_timestamp({}) AT TIME ZONE s.time_zone)::date"
-    totals = ", ".join(f"SUM(p.{column})" for column, _places in FIGURES)
+    figure_sums = ", ".join(f"SUM(r.{column})" for column in FIGURE_COLUMNS.split(", "))
     return [
+        *REBUILD_SETTINGS,
         f"DELETE FROM {station_daily} WHERE {since.format(day='date')}",
         f"DELETE FROM {pile_daily} WHERE {since.format(day='date')}",
         f"DELETE FROM {fault_daily} WHERE {since.format(day='date')}",
-        f"""INSERT INTO {station_daily} (station_id, date, {FIGURE_COLUMNS})
-        SELECT o.station_id, {order_day}, {_order_figures(d, "o")}
+        f"""CREATE TEMPORARY TABLE {REBUILD_ORDERS} ON COMMIT DROP AS
+        SELECT o.station_id, o.pile_id, {order_day} AS day, {_order_figures(d, "o", named=True)}
         FROM {orders} o JOIN {stations} s ON s.id = o.station_id
         WHERE {recent.format(at="o.started_at")} AND {since.format(day=order_day)}
-        GROUP BY o.station_id, {order_day}""",
+        GROUP BY o.station_id, o.pile_id, {order_day}""",
+        f"ANALYZE {REBUILD_ORDERS}",
+        f"""INSERT INTO {station_daily} (station_id, date, {FIGURE_COLUMNS})
+        SELECT r.station_id, r.day, {figure_sums} FROM {REBUILD_ORDERS} r GROUP BY r.station_id, r.day""",
+        # In the order of the pile's unique index, which then grows at its end.
+        f"""INSERT INTO {pile_daily} (pile_id, date, {FIGURE_COLUMNS}, offline_seconds, faulted_seconds)
+        SELECT r.pile_id, r.day, {figure_sums}, 0, 0 FROM {REBUILD_ORDERS} r
+        GROUP BY r.pile_id, r.day ORDER BY r.pile_id, r.day""",
         f"""INSERT INTO {fault_daily} (station_id, date, cause, faults)
         SELECT p.station_id, (a.occurred_at AT TIME ZONE s.time_zone)::date, a.cause, COUNT(*)
         FROM {alarms} a JOIN {piles} p ON p.id = a.pile_id JOIN {stations} s ON s.id = p.station_id
@@ -416,18 +444,13 @@ def _rebuild_sql() -> list[str]:
             ) x
             WHERE x.seconds > 0 AND {since.format(day="x.day")}
             GROUP BY x.pile_id, x.day
-        ),
-        parts (pile_id, day, orders, energy_kwh, electricity_fee, service_fee, amount, charging, offline, faulted) AS (
-            SELECT o.pile_id, {order_day}, {_order_figures(d, "o")}, 0, 0
-            FROM {orders} o JOIN {stations} s ON s.id = o.station_id
-            WHERE {recent.format(at="o.started_at")} AND {since.format(day=order_day)}
-            GROUP BY o.pile_id, {order_day}
-            UNION ALL
-            SELECT pile_id, day, 0, 0, 0, 0, 0, 0, offline, faulted FROM down_days
         )
-        INSERT INTO {pile_daily} (pile_id, date, {FIGURE_COLUMNS}, offline_seconds, faulted_seconds)
-        SELECT p.pile_id, p.day, SUM(p.orders), {totals}, SUM(p.charging), SUM(p.offline), SUM(p.faulted)
-        FROM parts p GROUP BY p.pile_id, p.day""",
+        INSERT INTO {pile_daily} AS pd (pile_id, date, {FIGURE_COLUMNS}, offline_seconds, faulted_seconds)
+        SELECT pile_id, day, 0, 0, 0, 0, 0, 0, offline, faulted FROM down_days
+        ON CONFLICT (pile_id, date) DO UPDATE
+        SET offline_seconds = EXCLUDED.offline_seconds, faulted_seconds = EXCLUDED.faulted_seconds""",
+        # Dropped here too, not only at commit: the rebuild may run inside a longer transaction.
+        f"DROP TABLE {REBUILD_ORDERS}",
     ]
 
 
