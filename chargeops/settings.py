@@ -84,6 +84,8 @@ TEMPLATES = [
     },
 ]
 
+FORM_RENDERER = "chargeops.forms.FormRenderer"
+
 WSGI_APPLICATION = "chargeops.wsgi.application"
 ASGI_APPLICATION = "chargeops.asgi.application"
 
@@ -93,6 +95,10 @@ SQLITE_PATH = os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # `QuerySet.iterator()` (Django's choice lists use it) reads through a client-side cursor:
+    # a server-side one costs three round trips for a few dozen rows, and it does not survive a
+    # transaction-pooling proxy such as PgBouncer.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     DATABASES = {
         "default": {
