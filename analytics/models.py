@@ -35,6 +35,20 @@ class StationDaily(DailyFigures):
         indexes = [models.Index(fields=["date", "station"], name="station_daily_date_idx")]
 
 
+class StationMonthly(DailyFigures):
+    """One station's figures for one calendar month of its local days: the sum of its daily
+    rows, kept with them, so that a year or more of figures reads a row a month instead of a
+    row a day. `date` is the month's first day."""
+
+    operator_path = "station__area__operator"
+
+    station = models.ForeignKey("stations.Station", on_delete=models.CASCADE, related_name="monthly")
+
+    class Meta:
+        verbose_name = _("station month")
+        constraints = [models.UniqueConstraint(fields=["station", "date"], name="station_monthly_unique")]
+
+
 class PileDaily(DailyFigures):
     """One pile's figures for one local day of its station, with its downtime from the status
     history: `offline_seconds` while the pile was offline (all its guns out of use) and

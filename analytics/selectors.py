@@ -26,7 +26,7 @@ from piles.models import Gun, Pile
 from stations.models import Area, Station
 
 from .choices import Figure, Granularity
-from .models import PileDaily, StationDaily, StationFaultDaily
+from .models import PileDaily, StationDaily, StationFaultDaily, StationMonthly
 from .services import EpochSeconds, day_bounds, local_date
 
 MONEY = Decimal("0.01")
@@ -145,10 +145,6 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
     each bucket's first day), "station", "pile" or None (one total under the key None). Days
     before each station's today come from the roll-ups, its today from the raw orders."""
     todays = {zone: today for zone, today in scope.zones_today.items() if today in period}
-    model, path = (PileDaily, "pile__station") if by == "pile" else (StationDaily, "station")
-    rolled = model.objects.filter(scope.station_filter(path), date__range=(period.start, period.end))
-    for zone, today in todays.items():
-        rolled = rolled.exclude(**{f"{path}__time_zone": zone, "date": today})
     totals: dict = defaultdict(lambda: dict.fromkeys(FIGURE_NAMES, 0))
 
     def add(key, row):
@@ -156,14 +152,15 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
         for name in FIGURE_NAMES:
             figures[name] += row[name] or 0
 
-    if by is None:
-        row = rolled.aggregate(**ROLLUP_SUMS)
-        if row["orders"]:
-            add(None, row)
-    else:
-        key = F(by) if by in ("station", "pile") else _bucket(by)
-        for row in rolled.values(key=key).annotate(**ROLLUP_SUMS).order_by():
-            add(row["key"], row)
+    for rolled in _rolled_rows(scope, period, todays, by):
+        if by is None:
+            row = rolled.aggregate(**ROLLUP_SUMS)
+            if row["orders"]:
+                add(None, row)
+        else:
+            key = F(by) if by in ("station", "pile") else _bucket(by)
+            for row in rolled.values(key=key).annotate(**ROLLUP_SUMS).order_by():
+                add(row["key"], row)
 
     if todays:
         live = ChargingOrder.objects.filter(scope.station_filter()).filter(_today_condition(todays, "started_at"))
@@ -178,6 +175,33 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
         for name, places in PLACES.items():
             figures[name] = Decimal(figures[name]).quantize(places)
     return dict(totals)
+
+
+def _rolled_rows(scope: Scope, period: Period, todays: dict[str, date], by: str | None) -> list:
+    """The roll-up rows of the period's days before each station's today: the daily rows, or,
+    where the figures are not wanted per day or per pile, the monthly rows of the whole months
+    in the period and the daily rows of the days around them."""
+    model, path = (PileDaily, "pile__station") if by == "pile" else (StationDaily, "station")
+    daily = model.objects.filter(scope.station_filter(path), date__range=(period.start, period.end))
+    for zone, today in todays.items():
+        daily = daily.exclude(**{f"{path}__time_zone": zone, "date": today})
+    months = _whole_months(period, before=min(scope.zones_today.values(), default=period.end + timedelta(days=1)))
+    if model is PileDaily or by == Granularity.DAY or months is None:
+        return [daily]
+    return [
+        daily.exclude(date__range=months),
+        StationMonthly.objects.filter(scope.station_filter(), date__range=months),
+    ]
+
+
+def _whole_months(period: Period, *, before: date) -> tuple[date, date] | None:
+    """The first and the last day of the calendar months wholly inside the period that end
+    before `before` (the earliest today of the scope's stations), or None."""
+    first = period.start if period.start.day == 1 else (period.start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    last = min(period.end, before - timedelta(days=1))
+    if (last + timedelta(days=1)).day != 1:
+        last = last.replace(day=1) - timedelta(days=1)
+    return (first, last) if first < last else None
 
 
 def _today_condition(todays: dict[str, date], field: str, path: str = "station") -> Q:

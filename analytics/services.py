@@ -28,7 +28,7 @@ from piles.choices import GunStatus, OnlineStatus
 from piles.models import Pile, StatusChange
 from stations.models import Station
 
-from .models import PileDaily, RollupMark, StationDaily, StationFaultDaily, StationRollup
+from .models import PileDaily, RollupMark, StationDaily, StationFaultDaily, StationMonthly, StationRollup
 
 # Days per statement: a VALUES list of this many keys (6 parameters each).
 DAYS_PER_STATEMENT = 1000
@@ -285,6 +285,23 @@ def _station_days_sql(d: _Dialect, count: int) -> list[str]:
     ]
 
 
+def _station_months_sql(d: _Dialect, count: int) -> list[str]:
+    """Each month of a batch, given as a VALUES list `m` of (station_id, first day, last day),
+    summed again from its daily rows."""
+    monthly, daily = StationMonthly._meta.db_table, StationDaily._meta.db_table
+    first = "(%s::bigint, %s::date, %s::date)" if d.postgres else "(%s, %s, %s)"
+    keys = f"m (station_id, first, last) AS (VALUES {', '.join([first] + ['(%s, %s, %s)'] * (count - 1))})"
+    sums = [d.money_total(f"SUM({d.money(f'dd.{column}', places)})", places) for column, places in FIGURES]
+    return [
+        f"WITH {keys} DELETE FROM {monthly} "
+        f"WHERE EXISTS (SELECT 1 FROM m WHERE m.station_id = {monthly}.station_id AND m.first = {monthly}.date)",
+        f"WITH {keys} INSERT INTO {monthly} (station_id, date, {FIGURE_COLUMNS}) "
+        f"SELECT m.station_id, m.first, SUM(dd.orders), {', '.join(sums)}, SUM(dd.charging_seconds) "
+        f"FROM m JOIN {daily} dd ON dd.station_id = m.station_id AND dd.date >= m.first AND dd.date <= m.last "
+        f"GROUP BY m.station_id, m.first",
+    ]
+
+
 def _pile_days_sql(d: _Dialect, count: int) -> list[str]:
     """Orders per pile and day, and downtime from the status history: each status lasts until
     the pile's (or gun's) next one, the latest until now. Offline seconds come from the pile's
@@ -380,12 +397,14 @@ def _rebuild_sql() -> list[str]:
     d = _Dialect()
     orders, piles, stations = ChargingOrder._meta.db_table, Pile._meta.db_table, Station._meta.db_table
     changes, alarms = StatusChange._meta.db_table, Alarm._meta.db_table
-    station_daily, pile_daily, fault_daily = (
+    station_daily, station_monthly, pile_daily, fault_daily = (
         StationDaily._meta.db_table,
+        StationMonthly._meta.db_table,
         PileDaily._meta.db_table,
         StationFaultDaily._meta.db_table,
     )
     since = "(%(since)s::date IS NULL OR {day} >= %(since)s::date)"
+    this_month = "(%(since)s::date IS NULL OR {day} >= date_trunc('month', %(since)s::date))"
     # Rows from a day before `since` in UTC can still fall on `since` in a station's zone.
     recent = "(%(since)s::date IS NULL OR {at} >= %(since)s::date - 1)"
     order_day = "(o.started_at AT TIME ZONE s.time_zone)::date"
@@ -399,6 +418,7 @@ def _rebuild_sql() -> list[str]:
         f"DELETE FROM {station_daily} WHERE {since.format(day='date')}",
         f"DELETE FROM {pile_daily} WHERE {since.format(day='date')}",
         f"DELETE FROM {fault_daily} WHERE {since.format(day='date')}",
+        f"DELETE FROM {station_monthly} WHERE {this_month.format(day='date')}",
         f"""CREATE TEMPORARY TABLE {REBUILD_ORDERS} ON COMMIT DROP AS
         SELECT o.station_id, o.pile_id, {order_day} AS day, {_order_figures(d, "o", named=True)}
         FROM {orders} o JOIN {stations} s ON s.id = o.station_id
@@ -407,6 +427,9 @@ def _rebuild_sql() -> list[str]:
         f"ANALYZE {REBUILD_ORDERS}",
         f"""INSERT INTO {station_daily} (station_id, date, {FIGURE_COLUMNS})
         SELECT r.station_id, r.day, {figure_sums} FROM {REBUILD_ORDERS} r GROUP BY r.station_id, r.day""",
+        f"""INSERT INTO {station_monthly} (station_id, date, {FIGURE_COLUMNS})
+        SELECT r.station_id, date_trunc('month', r.date)::date, {figure_sums} FROM {station_daily} r
+        WHERE {this_month.format(day="r.date")} GROUP BY r.station_id, date_trunc('month', r.date)""",
         # In the order of the pile's unique index, which then grows at its end.
         f"""INSERT INTO {pile_daily} (pile_id, date, {FIGURE_COLUMNS}, offline_seconds, faulted_seconds)
         SELECT r.pile_id, r.day, {figure_sums}, 0, 0 FROM {REBUILD_ORDERS} r
@@ -488,3 +511,13 @@ def _days_recompute(days: list[tuple[int, date]], now: datetime) -> None:
             delete_sql, insert_sql = _pile_days_sql(d, len(batch))
             cursor.execute(delete_sql, params)
             cursor.execute(insert_sql, params + pile_extra)
+    months = sorted({(station_id, day.replace(day=1)) for station_id, day in days if station_id in zones})
+    for start in range(0, len(months), DAYS_PER_STATEMENT):
+        batch = months[start : start + DAYS_PER_STATEMENT]
+        params = []
+        for station_id, first in batch:
+            last = (first + timedelta(days=31)).replace(day=1) - DAY
+            params += [station_id, ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)]
+        with connection.cursor() as cursor:
+            for sql in _station_months_sql(d, len(batch)):
+                cursor.execute(sql, params)

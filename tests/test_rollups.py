@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from analytics.models import PileDaily, RollupMark, StationDaily, StationFaultDaily, StationRollup
+from analytics.models import PileDaily, RollupMark, StationDaily, StationFaultDaily, StationMonthly, StationRollup
 from analytics.services import day_bounds, rollup_days_close, rollup_mark_since, rollups_rebuild, rollups_update
 from analytics.tasks import rollups_update_task
 from maintenance.choices import AlarmStatus, ErrorCode, FaultCause
@@ -29,6 +29,23 @@ def station_days() -> dict[tuple, dict]:
     return {
         (row.station_id, row.date): {name: getattr(row, name) for name in FIGURES} for row in StationDaily.objects.all()
     }
+
+
+def station_months() -> dict[tuple, dict]:
+    return {
+        (row.station_id, row.date): {name: getattr(row, name) for name in FIGURES}
+        for row in StationMonthly.objects.all()
+    }
+
+
+def months_of(days: dict[tuple, dict]) -> dict[tuple, dict]:
+    """Daily figures summed per station and calendar month (keyed by its first day)."""
+    months: dict[tuple, dict] = {}
+    for (station_id, day), figures in days.items():
+        month = months.setdefault((station_id, day.replace(day=1)), dict.fromkeys(FIGURES, 0))
+        for name in FIGURES:
+            month[name] += figures[name]
+    return months
 
 
 def pile_days() -> dict[tuple, dict]:
@@ -55,6 +72,7 @@ def test_day_bounds_follow_the_station_clock_change():
 def test_rollups_equal_the_orders_summed_by_station_and_local_day(network):
     rollups_update()
     assert station_days() == reference_days(raw_orders())
+    assert station_months() == months_of(reference_days(raw_orders()))
     assert pile_days() == reference_days(raw_orders(), key=lambda o: o.pile_id)
     assert not RollupMark.objects.exists()
 
@@ -118,9 +136,12 @@ def test_a_late_order_and_an_edited_order_recompute_their_days(network):
     assert RollupMark.objects.count() == 3
     assert rollups_update() == 3
     assert station_days() == reference_days(raw_orders())
+    assert station_months() == months_of(reference_days(raw_orders()))
+    assert station_months()[(gun.pile.station_id, date(2026, 1, 1))]["orders"] > 0
     late.delete()
     rollups_update()
     assert station_days() == reference_days(raw_orders())
+    assert station_months() == months_of(reference_days(raw_orders()))
 
 
 def test_gateway_starts_and_stops_mark_the_local_day(operator):
@@ -260,6 +281,7 @@ def all_rows() -> dict:
 
     return {
         "stations": rows(StationDaily, "station_id", "date"),
+        "months": rows(StationMonthly, "station_id", "date"),
         "piles": rows(PileDaily, "pile_id", "date"),
         "faults": rows(StationFaultDaily, "station_id", "date", "cause"),
     }
@@ -301,11 +323,12 @@ def test_a_full_rebuild_equals_recomputing_every_day_by_itself(network):
     assert sum(row["offline_seconds"] for row in by_day["piles"].values()) > 0
     assert sum(row["faulted_seconds"] for row in by_day["piles"].values()) > 0
 
-    for model in (StationDaily, PileDaily, StationFaultDaily):
+    assert by_day["months"]
+    for model in (StationDaily, StationMonthly, PileDaily, StationFaultDaily):
         model.objects.all().delete()
     rollups_rebuild(now=now)
     assert all_rows() == by_day
-    for model in (StationDaily, PileDaily, StationFaultDaily):
+    for model in (StationDaily, StationMonthly, PileDaily, StationFaultDaily):
         model.objects.filter(date__gte=date(2026, 3, 29)).delete()
     rollups_rebuild(since=date(2026, 3, 29), now=now)
     assert all_rows() == by_day
