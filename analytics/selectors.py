@@ -83,21 +83,32 @@ class Scope:
         return stations
 
     @cached_property
-    def zones_today(self) -> dict[str, date]:
-        """Each time zone of the scope's stations and the local date it is there now (read once
-        per scope: a page asks for it several times)."""
-        now = timezone.now()
-        zones = self.stations().order_by().values_list("time_zone", flat=True).distinct()
-        return {zone: local_date(now, zone) for zone in zones}
+    def station_zones(self) -> dict[int, str]:
+        """Each station of the scope (its id) and its time zone, read once per scope: the
+        statistics filter their rows by these ids rather than joining the stations again in
+        every query."""
+        return dict(self.stations().order_by().values_list("pk", "time_zone"))
 
-    def station_filter(self, path: str = "station") -> Q:
-        """The rows of the scope's stations, for a model that reaches a station by `path`."""
-        condition = Q(**{f"{path}__in": Station.objects.for_user(self.user).values("pk")})
-        if self.area is not None:
-            condition &= Q(**{f"{path}__area": self.area})
-        if self.station is not None:
-            condition &= Q(**{path: self.station})
-        return condition
+    @cached_property
+    def zones_today(self) -> dict[str, date]:
+        """Each time zone of the scope's stations and the local date it is there now."""
+        now = timezone.now()
+        return {zone: local_date(now, zone) for zone in set(self.station_zones.values())}
+
+    def station_filter(self, path: str = "station", zone: str | None = None) -> Q:
+        """The rows of the scope's stations (those in time zone `zone` if given), for a model
+        that reaches a station by `path`."""
+        ids = [pk for pk, time_zone in self.station_zones.items() if zone in (None, time_zone)]
+        return Q(**{f"{path}__in": ids})
+
+    @cached_property
+    def live_figures(self) -> dict[int, dict]:
+        """Today's order figures of each station, summed from its raw orders: read once per
+        scope, as every period that holds a station's today adds the same figures."""
+        live = ChargingOrder.objects.filter(self.station_filter()).filter(
+            _today_condition(self, self.zones_today, "started_at")
+        )
+        return {row.pop("station"): row for row in live.values("station").annotate(**LIVE_SUMS).order_by()}
 
 
 def change(current, base) -> Decimal | None:
@@ -142,7 +153,7 @@ LIVE_SUMS = {
 
 def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dict:
     """The order figures of the scope in the period, summed per `by`: a Granularity (keys are
-    each bucket's first day), "station", "pile" or None (one total under the key None). Days
+    each bucket's first day), "station" or None (one total under the key None). Days
     before each station's today come from the roll-ups, its today from the raw orders."""
     todays = {zone: today for zone, today in scope.zones_today.items() if today in period}
     totals: dict = defaultdict(lambda: dict.fromkeys(FIGURE_NAMES, 0))
@@ -158,18 +169,14 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
             if row["orders"]:
                 add(None, row)
         else:
-            key = F(by) if by in ("station", "pile") else _bucket(by)
+            key = F("station") if by == "station" else _bucket(by)
             for row in rolled.values(key=key).annotate(**ROLLUP_SUMS).order_by():
                 add(row["key"], row)
 
-    if todays:
-        live = ChargingOrder.objects.filter(scope.station_filter()).filter(_today_condition(todays, "started_at"))
-        key = F(by) if by in ("station", "pile") else F("station__time_zone")
-        for row in live.values(key=key).annotate(**LIVE_SUMS).order_by():
-            if by in ("station", "pile"):
-                add(row["key"], row)
-            else:
-                add(_bucket_of(todays[row["key"]], by) if by else None, row)
+    for station_id, row in scope.live_figures.items():
+        today = todays.get(scope.station_zones[station_id])
+        if today is not None:
+            add(station_id if by == "station" else _bucket_of(today, by) if by else None, row)
 
     for figures in totals.values():
         for name, places in PLACES.items():
@@ -179,14 +186,13 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
 
 def _rolled_rows(scope: Scope, period: Period, todays: dict[str, date], by: str | None) -> list:
     """The roll-up rows of the period's days before each station's today: the daily rows, or,
-    where the figures are not wanted per day or per pile, the monthly rows of the whole months
-    in the period and the daily rows of the days around them."""
-    model, path = (PileDaily, "pile__station") if by == "pile" else (StationDaily, "station")
-    daily = model.objects.filter(scope.station_filter(path), date__range=(period.start, period.end))
+    where the figures are not wanted per day, the monthly rows of the whole months in the
+    period and the daily rows of the days around them."""
+    daily = StationDaily.objects.filter(scope.station_filter(), date__range=(period.start, period.end))
     for zone, today in todays.items():
-        daily = daily.exclude(**{f"{path}__time_zone": zone, "date": today})
+        daily = daily.exclude(scope.station_filter(zone=zone), date=today)
     months = _whole_months(period, before=min(scope.zones_today.values(), default=period.end + timedelta(days=1)))
-    if model is PileDaily or by == Granularity.DAY or months is None:
+    if by == Granularity.DAY or months is None:
         return [daily]
     return [
         daily.exclude(date__range=months),
@@ -204,14 +210,24 @@ def _whole_months(period: Period, *, before: date) -> tuple[date, date] | None:
     return (first, last) if first < last else None
 
 
-def _today_condition(todays: dict[str, date], field: str, path: str = "station") -> Q:
-    """Rows whose time `field` falls on today of the station they reach by `path`: every zone
-    of `todays` (zone -> its local date now) in one condition, each with its own day bounds."""
+def _days_condition(scope: Scope, field: str, days: dict[str, tuple[date, date]], path: str = "station") -> Q:
+    """Rows of the scope's stations (reached by `path`) whose time `field` falls on the local
+    days given per time zone (zone -> first and last day), each zone with its own day bounds."""
     condition = Q(pk__in=[])
-    for zone, today in todays.items():
-        start, end = day_bounds(today, zone)
-        condition |= Q(**{f"{path}__time_zone": zone, f"{field}__gte": start, f"{field}__lt": end})
+    for zone, (first, last) in days.items():
+        bounds = {f"{field}__gte": day_bounds(first, zone)[0], f"{field}__lt": day_bounds(last, zone)[1]}
+        condition |= scope.station_filter(path, zone) & Q(**bounds)
     return condition
+
+
+def _today_condition(scope: Scope, todays: dict[str, date], field: str, path: str = "station") -> Q:
+    """Rows whose time `field` falls on today of their station (`todays`: zone -> today)."""
+    return _days_condition(scope, field, {zone: (today, today) for zone, today in todays.items()}, path)
+
+
+def _period_condition(scope: Scope, period: Period, field: str, path: str = "station") -> Q:
+    """Rows whose time `field` falls on the period's local days of their station."""
+    return _days_condition(scope, field, dict.fromkeys(scope.zones_today, (period.start, period.end)), path)
 
 
 def figures_sum(rows: Iterable[dict]) -> dict:
@@ -284,21 +300,15 @@ def local_days_condition(
 
 def period_orders(scope: Scope, period: Period):
     """The raw orders started in the period (each station's local days)."""
-    return ChargingOrder.objects.filter(scope.station_filter()).filter(
-        local_days_condition("started_at", period.start, period.end, zones=scope.zones_today)
-    )
+    return ChargingOrder.objects.filter(_period_condition(scope, period, "started_at"))
 
 
 def period_alarms(scope: Scope, period: Period):
-    return Alarm.objects.filter(scope.station_filter("pile__station")).filter(
-        local_days_condition("occurred_at", period.start, period.end, "pile__station", scope.zones_today)
-    )
+    return Alarm.objects.filter(_period_condition(scope, period, "occurred_at", "pile__station"))
 
 
 def period_work_orders(scope: Scope, period: Period):
-    return WorkOrder.objects.filter(scope.station_filter("pile__station")).filter(
-        local_days_condition("reported_at", period.start, period.end, "pile__station", scope.zones_today)
-    )
+    return WorkOrder.objects.filter(_period_condition(scope, period, "reported_at", "pile__station"))
 
 
 def _stations_by_pk(scope: Scope) -> dict:
@@ -508,7 +518,7 @@ def power_curve(scope: Scope, *, now=None) -> dict:
     stations = {station.pk: station for station in scope.stations()}
     rows = (
         PowerSample.objects.filter(scope.station_filter("gun__pile__station"))
-        .filter(_today_condition(scope.zones_today, "sampled_at", "gun__pile__station"))
+        .filter(_today_condition(scope, scope.zones_today, "sampled_at", "gun__pile__station"))
         .values("gun__pile__station", "gun", step=EpochSeconds("sampled_at") / POWER_STEP)
         .annotate(kw=Avg("power_kw"))
         .order_by()
