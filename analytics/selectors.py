@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Avg, Count, DateField, F, Q, Sum, Value
 from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import timezone
 
@@ -83,11 +83,15 @@ class Scope:
         return stations
 
     @cached_property
+    def station_objects(self) -> dict[int, Station]:
+        """The scope's stations (with their areas) by id, in name order, read once per scope."""
+        return {station.pk: station for station in self.stations().select_related("area")}
+
+    @cached_property
     def station_zones(self) -> dict[int, str]:
-        """Each station of the scope (its id) and its time zone, read once per scope: the
-        statistics filter their rows by these ids rather than joining the stations again in
-        every query."""
-        return dict(self.stations().order_by().values_list("pk", "time_zone"))
+        """Each station of the scope (its id) and its time zone: the statistics filter their
+        rows by these ids rather than joining the stations again in every query."""
+        return {pk: station.time_zone for pk, station in self.station_objects.items()}
 
     @cached_property
     def zones_today(self) -> dict[str, date]:
@@ -163,15 +167,14 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
         for name in FIGURE_NAMES:
             figures[name] += row[name] or 0
 
-    for rolled in _rolled_rows(scope, period, todays, by):
-        if by is None:
-            row = rolled.aggregate(**ROLLUP_SUMS)
-            if row["orders"]:
-                add(None, row)
-        else:
-            key = F("station") if by == "station" else _bucket(by)
-            for row in rolled.values(key=key).annotate(**ROLLUP_SUMS).order_by():
-                add(row["key"], row)
+    # The daily and the monthly rows in one round trip; each part is already summed per key.
+    key = F("station") if by == "station" else _bucket(by) if by else Value(None, output_field=DateField())
+    first, *others = [
+        rows.values(key=key).annotate(**ROLLUP_SUMS).order_by() for rows in _rolled_rows(scope, period, todays, by)
+    ]
+    for row in first.union(*others, all=True) if others else first:
+        if row["orders"]:
+            add(row["key"], row)
 
     for station_id, row in scope.live_figures.items():
         today = todays.get(scope.station_zones[station_id])
@@ -311,14 +314,10 @@ def period_work_orders(scope: Scope, period: Period):
     return WorkOrder.objects.filter(_period_condition(scope, period, "reported_at", "pile__station"))
 
 
-def _stations_by_pk(scope: Scope) -> dict:
-    return {station.pk: station for station in scope.stations().select_related("area")}
-
-
 def work_orders_per_station(scope: Scope, period: Period) -> list[dict]:
     """Per station: work orders reported in the period, in total and per status; most first."""
     rows = period_work_orders(scope, period).values("pile__station").annotate(**WORK_ORDER_COUNTS)
-    stations = _stations_by_pk(scope)
+    stations = scope.station_objects
     result = [{"station": stations[row.pop("pile__station")], **row} for row in rows.order_by()]
     return sorted(result, key=lambda row: (-row["total"], row["station"].name))
 
@@ -334,7 +333,7 @@ def faults_per_station(scope: Scope, period: Period) -> list[dict]:
     per_station: dict[int, dict[str, int]] = defaultdict(dict)
     for row in rows:
         per_station[row["station"]][row["cause"]] = row["faults"]
-    stations = _stations_by_pk(scope)
+    stations = scope.station_objects
     result = [
         {
             "station": stations[station_id],
@@ -372,7 +371,7 @@ def order_comparison(scope: Scope, period: Period, base: Period) -> list[dict]:
     earlier = order_figures(scope, base, by="station")
     empty = dict.fromkeys(FIGURE_NAMES, 0)
     rows = []
-    for station in scope.stations().select_related("area"):
+    for station in scope.station_objects.values():
         if station.pk not in current and station.pk not in earlier:
             continue
         now, then = current.get(station.pk, empty), earlier.get(station.pk, empty)
@@ -408,10 +407,18 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
     """Per pile in the period: orders, charging time, utilisation and availability, from the
     pile roll-ups. A pile's time in the range starts when it was added and ends now."""
     now = now or timezone.now()
+    piles = list(
+        Pile.objects.filter(scope.station_filter())
+        .only("pk", "name", "station_id", "created_at")
+        .annotate(gun_count=Count("guns"))
+        .order_by()
+    )
+    for pile in piles:
+        pile.station = scope.station_objects[pile.station_id]
     sums = {
         row.pop("pile"): row
         for row in PileDaily.objects.filter(
-            scope.station_filter("pile__station"), date__range=(period.start, period.end)
+            pile__in=[pile.pk for pile in piles], date__range=(period.start, period.end)
         )
         .values("pile")
         .annotate(
@@ -422,13 +429,12 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
         )
         .order_by()
     }
-    piles = Pile.objects.filter(scope.station_filter()).select_related("station").annotate(gun_count=Count("guns"))
+    bounds = {zone: (day_bounds(period.start, zone)[0], day_bounds(period.end, zone)[1]) for zone in scope.zones_today}
     empty = {"orders": 0, "charging": 0, "offline": 0, "faulted": 0}
     rows = []
-    for pile in piles.order_by():
-        time_zone = pile.station.time_zone
-        start = max(day_bounds(period.start, time_zone)[0], pile.created_at)
-        end = min(day_bounds(period.end, time_zone)[1], now)
+    for pile in piles:
+        first, last = bounds[pile.station.time_zone]
+        start, end = max(first, pile.created_at), min(last, now)
         seconds = max(0, int((end - start).total_seconds()))
         figures = sums.get(pile.pk, empty)
         guns, charging = pile.gun_count, figures["charging"] or 0
@@ -499,7 +505,7 @@ def live_power(scope: Scope) -> list[dict]:
             "rated_kw": Decimal(rated.get(station.pk) or 0).quantize(MONEY),
             "load": _ratio(per_station[station.pk]["kw"] or 0, rated.get(station.pk) or 0),
         }
-        for station in scope.stations().select_related("area")
+        for station in scope.station_objects.values()
         if station.pk in per_station
     ]
     return sorted(rows, key=lambda row: (-row["live_kw"], row["station"].name))

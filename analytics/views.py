@@ -199,7 +199,7 @@ def station_figure_rows(scope, period) -> list[dict]:
     figures = selectors.order_figures(scope, period, by="station")
     return [
         {"station": station, **figures[station.pk]}
-        for station in scope.stations().select_related("area")
+        for station in scope.station_objects.values()
         if station.pk in figures
     ]
 
@@ -214,8 +214,10 @@ class HomeView(StatisticsView):
         context = super().get_context_data(**kwargs)
         user, scope, period = self.request.user, self.scope, self.period
         context["map_points"] = station_map_points(user)
-        context["station_count"] = scope.stations().count()
-        context["pile_counts"] = pile_status_counts(user, scope.station_filter())
+        # The cards count the scope's stations and piles; the map shows the whole network.
+        points = [point for point in context["map_points"] if point["id"] in scope.station_zones]
+        context["station_count"] = len(points)
+        context["pile_counts"] = {key: sum(point[key] for point in points) for key in ("total", *OnlineStatus.values)}
         if user.has_perm(ORDER_FIGURES):
             context["figure_cards"] = figure_cards(scope, period, self.granularity)
         if user.has_perm(WORK_ORDER_FIGURES):
@@ -504,7 +506,7 @@ class PileStatusView(StatisticsView):
         per_station = pile_status_per_station(self.request.user, condition)
         stations = [
             {"station": station, **per_station[station.pk]}
-            for station in self.scope.stations().select_related("area")
+            for station in self.scope.station_objects.values()
             if station.pk in per_station
         ]
         piles = Pile.objects.for_user(self.request.user).filter(condition).with_online_status()

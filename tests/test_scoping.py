@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.apps import apps
 
-from analytics.models import PileDaily, StationDaily, StationFaultDaily
+from analytics.models import PileDaily, StationDaily, StationFaultDaily, StationMonthly
 from chargeops.models import ScopedModel
 from gateway.choices import CommandAction, SecurityEventKind
 from gateway.models import Command
@@ -38,6 +38,7 @@ def network(operator):
     alarm = AlarmFactory(pile=pile, gun=order.gun)
     WorkOrderEventFactory(work_order__pile=pile, work_order__source_alarm=alarm)
     StationDaily.objects.create(station=station, date=date(2025, 1, 1))
+    StationMonthly.objects.create(station=station, date=date(2025, 1, 1))
     PileDaily.objects.create(pile=pile, date=date(2025, 1, 1))
     StationFaultDaily.objects.create(station=station, date=date(2025, 1, 1), cause="other", faults=1)
     StatusChange.objects.create(pile=pile, gun=order.gun, status="Available", at=order.started_at)
@@ -50,7 +51,8 @@ def test_every_domain_model_is_scoped():
     expected = {
         "accounts.Operator", "stations.Area", "stations.Station", "piles.Pile", "piles.Gun", "piles.IdTag",
         "orders.Tariff", "orders.TariffPeriod", "orders.ChargingOrder", "orders.PowerSample", "maintenance.Alarm",
-        "maintenance.WorkOrder", "maintenance.WorkOrderEvent", "analytics.StationDaily", "analytics.PileDaily",
+        "maintenance.WorkOrder", "maintenance.WorkOrderEvent", "analytics.StationDaily", "analytics.StationMonthly",
+        "analytics.PileDaily",
         "analytics.StationFaultDaily", "piles.StatusChange", "gateway.Command", "gateway.SecurityEvent",
     }  # fmt: skip
     assert expected <= names
