@@ -159,32 +159,46 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
     """The order figures of the scope in the period, summed per `by`: a Granularity (keys are
     each bucket's first day), "station" or None (one total under the key None). Days
     before each station's today come from the roll-ups, its today from the raw orders."""
-    todays = {zone: today for zone, today in scope.zones_today.items() if today in period}
-    totals: dict = defaultdict(lambda: dict.fromkeys(FIGURE_NAMES, 0))
+    return _figures(scope, [period], by)[0]
 
-    def add(key, row):
-        figures = totals[key]
+
+def order_totals(scope: Scope, *periods: Period) -> list[dict]:
+    """The order totals of each period, all read in one round trip."""
+    return [figures_sum(figures.values()) for figures in _figures(scope, periods, None)]
+
+
+def _figures(scope: Scope, periods, by: str | None) -> list[dict]:
+    """`order_figures` of each period; the daily and monthly rows of all of them are read in
+    one UNION ALL, each part already summed per key."""
+    totals: list[dict] = [defaultdict(lambda: dict.fromkeys(FIGURE_NAMES, 0)) for _period in periods]
+
+    def add(index, key, row):
+        figures = totals[index][key]
         for name in FIGURE_NAMES:
             figures[name] += row[name] or 0
 
-    # The daily and the monthly rows in one round trip; each part is already summed per key.
     key = F("station") if by == "station" else _bucket(by) if by else Value(None, output_field=DateField())
+    todays = [{zone: today for zone, today in scope.zones_today.items() if today in period} for period in periods]
     first, *others = [
-        rows.values(key=key).annotate(**ROLLUP_SUMS).order_by() for rows in _rolled_rows(scope, period, todays, by)
+        rows.values(key=key, period=Value(index)).annotate(**ROLLUP_SUMS).order_by()
+        for index, period in enumerate(periods)
+        for rows in _rolled_rows(scope, period, todays[index], by)
     ]
     for row in first.union(*others, all=True) if others else first:
         if row["orders"]:
-            add(row["key"], row)
+            add(row["period"], row["key"], row)
 
-    for station_id, row in scope.live_figures.items():
-        today = todays.get(scope.station_zones[station_id])
-        if today is not None:
-            add(station_id if by == "station" else _bucket_of(today, by) if by else None, row)
+    for index, period_todays in enumerate(todays):
+        for station_id, row in scope.live_figures.items():
+            today = period_todays.get(scope.station_zones[station_id])
+            if today is not None:
+                add(index, station_id if by == "station" else _bucket_of(today, by) if by else None, row)
 
-    for figures in totals.values():
-        for name, places in PLACES.items():
-            figures[name] = Decimal(figures[name]).quantize(places)
-    return dict(totals)
+    for period_totals in totals:
+        for figures in period_totals.values():
+            for name, places in PLACES.items():
+                figures[name] = Decimal(figures[name]).quantize(places)
+    return [dict(period_totals) for period_totals in totals]
 
 
 def _rolled_rows(scope: Scope, period: Period, todays: dict[str, date], by: str | None) -> list:
@@ -240,10 +254,6 @@ def figures_sum(rows: Iterable[dict]) -> dict:
         for name in FIGURE_NAMES:
             total[name] += row[name]
     return total
-
-
-def order_totals(scope: Scope, period: Period) -> dict:
-    return figures_sum(order_figures(scope, period).values())
 
 
 def buckets(period: Period, granularity: str) -> list[date]:
@@ -367,8 +377,7 @@ def faults_per_pile(scope: Scope, period: Period) -> list[dict]:
 def order_comparison(scope: Scope, period: Period, base: Period) -> list[dict]:
     """Per station: each order figure in the period, in the `base` period it is compared with,
     and the change in per cent (None where the base is zero); most orders first."""
-    current = order_figures(scope, period, by="station")
-    earlier = order_figures(scope, base, by="station")
+    current, earlier = _figures(scope, [period, base], "station")
     empty = dict.fromkeys(FIGURE_NAMES, 0)
     rows = []
     for station in scope.station_objects.values():

@@ -177,8 +177,7 @@ def figure_cards(scope, period, granularity: str, figures=tuple(Figure)) -> list
     its chart. The figures are read once for all cards."""
     by_bucket = selectors.order_figures(scope, period, by=granularity)
     current = selectors.figures_sum(by_bucket.values())
-    previous = selectors.order_totals(scope, period.previous())
-    year_before = selectors.order_totals(scope, period.year_before())
+    previous, year_before = selectors.order_totals(scope, period.previous(), period.year_before())
     return [
         {
             "figure": figure,

@@ -99,6 +99,10 @@ if DATABASE_URL:
     # a server-side one costs three round trips for a few dozen rows, and it does not survive a
     # transaction-pooling proxy such as PgBouncer.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # Parallel workers only for large scans: starting them costs several milliseconds, more
+    # than a page's queries of a few thousand roll-up rows take by themselves (PostgreSQL's
+    # default of 1000 lets the planner choose them for those).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c parallel_setup_cost=10000"
 else:
     DATABASES = {
         "default": {
