@@ -16,6 +16,7 @@ from functools import cached_property
 
 from django.db.models import Avg, Count, DateField, F, Q, Sum, Value
 from django.db.models.functions import TruncMonth, TruncYear
+from django.urls import reverse
 from django.utils import timezone
 
 from maintenance.choices import FaultCause, WorkOrderStatus
@@ -412,22 +413,39 @@ def _usage(charging: int, down: int, capacity: int) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class PileRef:
+    """What a ranking shows of a pile and links to, without a model instance for each of a
+    network's piles."""
+
+    pk: int
+    name: str
+    station_id: int
+    created_at: datetime
+    guns: int
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("piles:pile_detail", args=[self.pk])
+
+
 def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
     """Per pile in the period: orders, charging time, utilisation and availability, from the
     pile roll-ups. A pile's time in the range starts when it was added and ends now."""
     now = now or timezone.now()
-    piles = list(
-        Pile.objects.filter(scope.station_filter())
-        .only("pk", "name", "station_id", "created_at")
-        .annotate(gun_count=Count("guns"))
+    piles = [
+        PileRef(**row)
+        for row in Pile.objects.filter(scope.station_filter())
+        .values("pk", "name", "station_id", "created_at")
+        .annotate(guns=Count("guns"))
         .order_by()
-    )
-    for pile in piles:
-        pile.station = scope.station_objects[pile.station_id]
+    ]
     sums = {
         row.pop("pile"): row
         for row in PileDaily.objects.filter(
-            pile__in=[pile.pk for pile in piles], date__range=(period.start, period.end)
+            scope.station_filter("pile__station"), date__range=(period.start, period.end)
         )
         .values("pile")
         .annotate(
@@ -442,18 +460,19 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
     empty = {"orders": 0, "charging": 0, "offline": 0, "faulted": 0}
     rows = []
     for pile in piles:
-        first, last = bounds[pile.station.time_zone]
+        station = scope.station_objects[pile.station_id]
+        first, last = bounds[station.time_zone]
         start, end = max(first, pile.created_at), min(last, now)
         seconds = max(0, int((end - start).total_seconds()))
         figures = sums.get(pile.pk, empty)
-        guns, charging = pile.gun_count, figures["charging"] or 0
+        guns, charging = pile.guns, figures["charging"] or 0
         # Utilisation is charging time over the guns' time in the range; availability the
         # share of that time no gun was down: offline (the whole pile) or faulted (the gun).
         capacity, down = guns * seconds, (figures["offline"] or 0) * guns + (figures["faulted"] or 0)
         rows.append(
             {
                 "pile": pile,
-                "station": pile.station,
+                "station": station,
                 "orders": figures["orders"] or 0,
                 "guns": guns,
                 **_usage(charging, down, capacity),

@@ -458,12 +458,15 @@ class UsageView(StatisticsView):
 
     @cached_property
     def piles(self):
-        """Piles that were in service in the range; one added after it has no usage to rank."""
-        return [row for row in selectors.pile_usage(self.scope, self.period) if row["capacity_seconds"]]
+        """Piles that were in service in the range (one added after it has no usage to rank),
+        most utilised first: the tables' default order, which django-tables2 then checks in one
+        pass instead of sorting hundreds of rows by its own slower comparisons."""
+        rows = [row for row in selectors.pile_usage(self.scope, self.period) if row["capacity_seconds"]]
+        return sorted(rows, key=lambda row: -row["utilisation"])
 
     @cached_property
     def stations(self):
-        return selectors.station_usage(self.piles)
+        return sorted(selectors.station_usage(self.piles), key=lambda row: -row["utilisation"])
 
     def get_tables(self):
         by_utilisation = {"order_by": "-utilisation"}
@@ -477,7 +480,7 @@ class UsageView(StatisticsView):
         piles = self.piles
         context["network"] = selectors.usage_total(piles) if piles else None
         context["below_nevi"] = sum(1 for row in piles if row["availability"] <= selectors.NEVI_AVAILABILITY)
-        top = sorted(self.stations, key=lambda row: -row["utilisation"])[:CHART_STATIONS]
+        top = self.stations[:CHART_STATIONS]
         context["chart"] = {
             "type": "bar",
             "labels": [row["station"].name for row in top],
