@@ -15,6 +15,17 @@ from .selectors import Period, Scope, user_today
 MAX_DAYS = 3660
 
 
+class NameChoiceIterator(forms.models.ModelChoiceIterator):
+    """A filter's options as (id, name) read straight from the table: every statistics page
+    lists all of a network's stations, and a model instance for each costs more than drawing
+    the option."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
 class ScopeFilterForm(forms.Form):
     """The filter of every statistic: an operations area, a station in it, or the whole network.
     Invalid input is explained on the form and the whole network is shown instead."""
@@ -27,8 +38,11 @@ class ScopeFilterForm(forms.Form):
         self.user = user
         self.today = user_today(user)
         scope_choice_fields(self.fields, user)
-        self.fields["station"].queryset = self.fields["station"].queryset.select_related("area")
-        self.fields["area"].empty_label = self.fields["station"].empty_label = _("All")
+        for name in ("area", "station"):
+            field = self.fields[name]
+            field.empty_label = _("All")
+            field.iterator = NameChoiceIterator
+            field.widget.choices = field.choices
 
     def clean(self):
         data = super().clean()

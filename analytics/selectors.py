@@ -2,8 +2,10 @@
 against earlier periods, work order and fault figures.
 
 A period is a range of local days: each station's days in its own time zone. Past days come
-from the daily roll-ups; each station's today is summed from its raw orders on every request,
-so the figures are current to the minute without waiting for a roll-up run.
+from the roll-ups (whole calendar months from the monthly rows where the figures are not
+wanted per day, the other days from the daily rows); each station's today is summed from its
+raw orders on every request, so the figures are current to the minute without waiting for a
+roll-up run.
 """
 
 import zoneinfo
@@ -190,7 +192,7 @@ def _figures(scope: Scope, periods, by: str | None) -> list[dict]:
             add(row["period"], row["key"], row)
 
     for index, period_todays in enumerate(todays):
-        for station_id, row in scope.live_figures.items():
+        for station_id, row in scope.live_figures.items() if period_todays else ():
             today = period_todays.get(scope.station_zones[station_id])
             if today is not None:
                 add(index, station_id if by == "station" else _bucket_of(today, by) if by else None, row)

@@ -3,9 +3,8 @@
 from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.forms.renderers import DjangoTemplates
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .views import model_permission, model_url
@@ -23,16 +22,30 @@ class FormRenderer(DjangoTemplates):
 
 
 def select_html(widget: dict) -> str:
-    """The HTML of Django's select template for a widget's context."""
-    body = SafeString()
+    """The HTML of Django's select template for a widget's context, every value and label
+    escaped."""
+    html = [f'<select name="{escape(widget["name"])}"{attributes(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
-        html = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((str(option["value"]), flatatt(option["attrs"]), option["label"]) for option in options),
-        )
-        body += format_html('<optgroup label="{}">{}</optgroup>', group_name, html) if group_name else html
-    return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), body)
+        if group_name:
+            html.append(f'<optgroup label="{escape(group_name)}">')
+        for option in options:
+            html.append(
+                f'<option value="{escape(option["value"])}"{attributes(option["attrs"])}>'
+                f"{conditional_escape(option['label'])}</option>"
+            )
+        if group_name:
+            html.append("</optgroup>")
+    html.append("</select>")
+    return mark_safe("".join(html))
+
+
+def attributes(attrs: dict) -> str:
+    """Django's widget attributes template: in order, False left out, True as a bare name."""
+    return "".join(
+        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
 
 
 def scope_choice_fields(fields, user) -> None:
