@@ -106,7 +106,7 @@ class Scope:
         """The rows of the scope's stations (those in time zone `zone` if given), for a model
         that reaches a station by `path`."""
         ids = [pk for pk, time_zone in self.station_zones.items() if zone in (None, time_zone)]
-        return Q(**{f"{path}__in": ids})
+        return Q(**{f"{path}__any_of": ids})
 
     @cached_property
     def live_figures(self) -> dict[int, dict]:
@@ -208,16 +208,19 @@ def _rolled_rows(scope: Scope, period: Period, todays: dict[str, date], by: str 
     """The roll-up rows of the period's days before each station's today: the daily rows, or,
     where the figures are not wanted per day, the monthly rows of the whole months in the
     period and the daily rows of the days around them."""
-    daily = StationDaily.objects.filter(scope.station_filter(), date__range=(period.start, period.end))
-    for zone, today in todays.items():
-        daily = daily.exclude(scope.station_filter(zone=zone), date=today)
     months = _whole_months(period, before=min(scope.zones_today.values(), default=period.end + timedelta(days=1)))
     if by == Granularity.DAY or months is None:
+        days = Q(date__range=(period.start, period.end))
+    else:
+        # The days before and after the whole months, as two ranges the index can seek.
+        days = Q(date__range=(period.start, months[0] - timedelta(days=1)))
+        days |= Q(date__range=(months[1] + timedelta(days=1), period.end))
+    daily = StationDaily.objects.filter(days, scope.station_filter())
+    for zone, today in todays.items():
+        daily = daily.exclude(scope.station_filter(zone=zone), date=today)
+    if by == Granularity.DAY or months is None:
         return [daily]
-    return [
-        daily.exclude(date__range=months),
-        StationMonthly.objects.filter(scope.station_filter(), date__range=months),
-    ]
+    return [daily, StationMonthly.objects.filter(scope.station_filter(), date__range=months)]
 
 
 def _whole_months(period: Period, *, before: date) -> tuple[date, date] | None:

@@ -8,6 +8,8 @@ class ChargeOpsConfig(AppConfig):
     verbose_name = "ChargeOps"
 
     def ready(self):
+        from . import db  # noqa: F401  (registers the `any_of` lookup)
+
         tables_signature_cache()
 
 

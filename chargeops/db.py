@@ -1,4 +1,4 @@
-"""Set-based writes for the OCPP gateway's batches.
+"""Set-based writes for the OCPP gateway's batches, and a lookup for long lists of ids.
 
 A network's status reports and meter readings arrive by the thousand per second. The ORM's
 bulk_create and bulk_update build a model instance, or a CASE expression, per row and field,
@@ -7,6 +7,7 @@ all the rows instead. Only the batch services use them, with values they have al
 """
 
 from django.db import connection
+from django.db.models import ForeignKey, IntegerField, Lookup
 
 # SQLite takes at most 32,766 parameters per statement; PostgreSQL 65,535.
 MAX_PARAMETERS = 30000
@@ -89,3 +90,26 @@ def rows_update(model, fields: list[str], rows: list[tuple], only_where: dict | 
                 f"UPDATE {_quote(meta.db_table)} SET {assignments} FROM v WHERE {' AND '.join(conditions)}"
             )
             cursor.execute(sql, [value for row in chunk for value in row] + extra)
+
+
+class AnyOf(Lookup):
+    """`field__any_of=[ids]`: the field is one of a list of ids, sent as one parameter. On
+    PostgreSQL `= ANY(array)`: a statistics query that names a network's stations several times
+    stays short, and psycopg reuses its parsed form instead of splitting hundreds of
+    placeholders on every request. Elsewhere a plain IN list."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        ids = [int(value) for value in self.rhs]
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*params, ids]
+        if not ids:
+            return "1 = 0", params
+        return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
+
+
+ForeignKey.register_lookup(AnyOf)
+IntegerField.register_lookup(AnyOf)
