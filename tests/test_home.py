@@ -35,3 +35,19 @@ def test_menu_shows_only_permitted_entries(client, operator):
     menu = client.get("/").context["menu"]
     labels = [str(item["label"]) for section in menu for item in section["items"]]
     assert labels == ["Dashboard"]
+
+
+def test_a_new_operator_without_stations_sees_every_page_empty(client, operator, other_operator, admin_user):
+    """No station yet: each figure is zero and each table empty, while another operator's
+    data exists; the filters by an empty list of stations match nothing on either database."""
+    station = StationFactory(area=AreaFactory(operator=other_operator))
+    PileFactory(station=station)
+    client.force_login(admin_user)
+    response = client.get("/", {"granularity": "month"})
+    assert response.status_code == 200
+    assert response.context["station_count"] == 0
+    assert {card["value"] for card in response.context["figure_cards"]} == {0}
+    for path in ("/analytics/orders/", "/analytics/usage/", "/analytics/month-on-month/", "/analytics/power/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert all(not entry["table"].data for entry in response.context["tables"]), path
