@@ -86,6 +86,10 @@ TEMPLATES = [
 
 FORM_RENDERER = "chargeops.forms.FormRenderer"
 
+# The roll-ups' covering indexes (INCLUDE columns) serve PostgreSQL; SQLite, the demo's
+# database, keeps their key columns and says so on every command.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
 WSGI_APPLICATION = "chargeops.wsgi.application"
 ASGI_APPLICATION = "chargeops.asgi.application"
 

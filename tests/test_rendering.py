@@ -3,6 +3,7 @@ templates (they cost a template lookup per option or cell). These tests hold the
 the templates' own output, markup for markup."""
 
 import re
+from decimal import Decimal
 
 import django_tables2 as tables
 import pytest
@@ -64,3 +65,11 @@ def test_table_rows_drawn_in_python_are_the_tables_template_rows():
             theirs = rows
     assert markup(ours) == markup(theirs)
     assert "&lt;script&gt;" in ours and 'class="big"' in ours and 'class="small"' in ours
+
+
+def test_table_numbers_have_their_thousands_grouped():
+    table = Row([{"name": "A", "amount": Decimal("12705.546")}, {"name": "B", "amount": 1234567}])
+    html = Template("{% load django_tables2 %}{% render_table table %}").render(
+        Context({"table": table, "request": RequestFactory().get("/")})
+    )
+    assert ">12,705.546<" in html and ">1,234,567<" in html
