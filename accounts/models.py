@@ -38,6 +38,11 @@ class Operator(ScopedModel):
         validators=[MinValueValidator(1), MaxValueValidator(720)],
         help_text=_("A charging order with no message from its pile for this long is closed as abnormal."),
     )
+    auto_work_orders = models.BooleanField(
+        _("open work orders on faults"),
+        default=False,
+        help_text=_("A new fault alarm opens a repair work order for its pile, unless one is already open."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -58,6 +63,10 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="users",
+    )
+    # A technician's operations areas: the unclaimed work orders "near" them.
+    areas = models.ManyToManyField(
+        "stations.Area", verbose_name=_("operations areas"), blank=True, related_name="technicians"
     )
 
     class Meta(AbstractUser.Meta):

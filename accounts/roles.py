@@ -37,7 +37,8 @@ ROLE_PERMISSIONS = {
     Role.OPERATOR_ADMIN: _perms(DOMAIN_MODELS, ["view", "add", "change", "delete"])
     + _perms(["accounts.user"], ["view", "add", "change"])
     + _perms(COMMANDS, ["view", "add"])
-    + _perms(SECURITY_EVENTS, ["view"]),
+    + _perms(SECURITY_EVENTS, ["view"])
+    + _perms(["maintenance.workorder"], ["confirm"]),
     Role.ANALYST: _perms(DOMAIN_MODELS + COMMANDS, ["view"]),
     Role.TECHNICIAN: _perms(
         [
@@ -54,7 +55,7 @@ ROLE_PERMISSIONS = {
         ["view"],
     )
     + _perms(["maintenance.alarm", "maintenance.workorder"], ["change"])
-    + _perms(["maintenance.workorder"], ["add"])
+    + _perms(["maintenance.workorder"], ["add", "claim"])
     + _perms(COMMANDS, ["view", "add"]),
 }
 

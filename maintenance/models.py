@@ -102,6 +102,10 @@ class WorkOrder(ScopedModel):
         ordering = ["-reported_at"]
         verbose_name = _("work order")
         indexes = [models.Index(fields=["status", "reported_at"], name="workorder_status_time_idx")]
+        permissions = [
+            ("claim_workorder", _("Can claim and complete work orders")),
+            ("confirm_workorder", _("Can assign, confirm and send back work orders")),
+        ]
 
     def __str__(self):
         return self.number

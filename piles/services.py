@@ -15,7 +15,7 @@ from accounts.models import Operator, User
 from analytics.services import rollup_mark, rollup_mark_since
 from chargeops.db import rows_insert, rows_update
 from maintenance.choices import ErrorCode
-from maintenance.services import alarm_raise, alarms_clear_recovered
+from maintenance.services import FaultReport, alarms_report
 from stations.models import Station
 
 from .choices import GunStatus, OnlineStatus, UsageState
@@ -229,7 +229,7 @@ def gun_status_reports(*, items: list[StatusReport]) -> list[ValidationError | N
     Only the pile reports its guns' statuses, one message at a time, so the guns in hand (kept
     by the gateway with the pile) are current."""
     errors: list[ValidationError | None] = [None] * len(items)
-    changes, guns, healthy, marks = [], [], [], []
+    changes, guns, alarm_reports, marks = [], [], [], []
     for index, report in enumerate(items):
         try:
             gun = pile_gun(report.pile, report.connector_id) if report.connector_id else None
@@ -250,17 +250,17 @@ def gun_status_reports(*, items: list[StatusReport]) -> list[ValidationError | N
             if status not in POWERED:
                 gun.live_power_kw = Decimal("0")
             guns.append(gun)
-        if status == GunStatus.FAULTED or code:
-            alarm_raise(
+        faulted = status == GunStatus.FAULTED or code
+        alarm_reports.append(
+            FaultReport(
                 pile=report.pile,
                 gun=gun,
-                error_code=code or ErrorCode.OTHER_ERROR,
+                error_code=(code or ErrorCode.OTHER_ERROR) if faulted else None,
                 at=report.at,
                 info=report.info or _("The pile reported %(status)s.") % {"status": status.label},
                 vendor_error_code=report.vendor_error_code,
             )
-        else:
-            healthy.append((report, gun))
+        )
     rows_insert(StatusChange, ["pile", "gun", "status", "error_code", "at"], changes)
     rollup_mark(moments=marks)
     rows_update(
@@ -268,7 +268,7 @@ def gun_status_reports(*, items: list[StatusReport]) -> list[ValidationError | N
         ["status", "error_code", "status_changed_at", "live_power_kw"],
         [(gun.status, gun.error_code, gun.status_changed_at, gun.live_power_kw, gun.pk) for gun in guns],
     )
-    alarms_clear_recovered(healthy)
+    alarms_report(reports=alarm_reports)
     return errors
 
 
