@@ -33,6 +33,8 @@ MENU = [
             (_("Charging stations"), "stations:station_list", "stations.view_station"),
             (_("Charging piles"), "piles:pile_list", "piles.view_pile"),
             (_("Charging orders"), "orders:chargingorder_list", "orders.view_chargingorder"),
+            (_("Alarm management"), "maintenance:alarm_list", "maintenance.view_alarm"),
+            (_("Fault repair work orders"), "maintenance:workorder_list", "maintenance.view_workorder"),
             (_("Pile security events"), "gateway:securityevent_list", "gateway.view_securityevent"),
         ],
     ),

@@ -11,5 +11,6 @@ urlpatterns = [
     path("gateway/", include("gateway.urls")),
     path("orders/", include("orders.urls")),
     path("analytics/", include("analytics.urls")),
+    path("maintenance/", include("maintenance.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -341,6 +341,8 @@ class ObjectActionView(ObjectViewMixin, TemplateView):
     service_kwargs: dict = {}
     success_message = ""
     form_class = None
+    # The service's keyword for the object, where it is not the model's name (`work_order`).
+    service_object_name: str | None = None
 
     def form_kwargs(self, obj) -> dict:
         return {}
@@ -360,7 +362,8 @@ class ObjectActionView(ObjectViewMixin, TemplateView):
         if form is not None:
             kwargs.update(form.service_kwargs())
         try:
-            result = self.service(user=request.user, **{self.model._meta.model_name: obj}, **kwargs)
+            name = self.service_object_name or self.model._meta.model_name
+            result = self.service(user=request.user, **{name: obj}, **kwargs)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -10,7 +10,7 @@ Each transition is allowed only from its status and to the users who hold its pe
 UPDATE on the row it read under a lock: of two technicians claiming at once, exactly one wins.
 """
 
-import uuid
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -190,25 +190,36 @@ def work_order_create(
     *, user, pile: Pile, problem_description: str, source_alarm: Alarm | None = None, at: datetime | None = None
 ) -> WorkOrder:
     """Report a fault of a pile for repair (by hand, from an alarm, or automatically when
-    `user` is None). Its number reads as the day it was reported and a running number."""
+    `user` is None). Its number is WO, the station's local date and the running number of
+    the day (WO202611240007)."""
     description = problem_description.strip()
     if not description:
         raise ValidationError({"problem_description": _("Describe the problem.")})
     if source_alarm is not None and source_alarm.pile_id != pile.pk:
         raise ValidationError({"pile": _("The alarm was reported by another pile.")})
     at = at or timezone.now()
-    work_order = WorkOrder.objects.create(
-        number=uuid.uuid4().hex[:20],  # replaced below, once the row has its id
-        pile=pile,
-        problem_description=description,
-        applicant=user,
-        reported_at=at,
-        status=WorkOrderStatus.UNACCEPTED,
-        status_changed_at=at,
-        source_alarm=source_alarm,
-    )
-    work_order.number = f"WO{timezone.localtime(at):%Y%m%d}-{work_order.pk:05d}"
-    work_order.save(update_fields=["number"])
+    prefix = f"WO{timezone.localtime(at, zoneinfo.ZoneInfo(pile.station.time_zone)):%Y%m%d}"
+    for _attempt in range(10):
+        # The next running number of the day; another work order taking it first makes the
+        # insert fail on the unique number, and the next one is tried.
+        number = f"{prefix}{WorkOrder.objects.filter(number__startswith=prefix).count() + 1:04d}"
+        try:
+            with transaction.atomic():
+                work_order = WorkOrder.objects.create(
+                    number=number,
+                    pile=pile,
+                    problem_description=description,
+                    applicant=user,
+                    reported_at=at,
+                    status=WorkOrderStatus.UNACCEPTED,
+                    status_changed_at=at,
+                    source_alarm=source_alarm,
+                )
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise ValidationError(_("Too many work orders at once; try again."))
     WorkOrderEvent.objects.create(
         work_order=work_order, actor=user, at=at, to_status=WorkOrderStatus.UNACCEPTED, note=description
     )

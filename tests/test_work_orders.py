@@ -3,7 +3,8 @@ call: who may do what from which status, the events written, refusals that chang
 automatic work orders on faults, notifications, and two technicians claiming at once."""
 
 import threading
-from datetime import timedelta
+import zoneinfo
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -49,7 +50,8 @@ def history(work_order) -> list[tuple]:
 
 def test_the_whole_repair_process_is_recorded_step_by_step(pile, admin_user, technician):
     work_order = work_order_create(user=admin_user, pile=pile, problem_description="  Gun 2 will not lock ")
-    assert work_order.number.startswith(f"WO{timezone.localtime(work_order.reported_at):%Y%m%d}-")
+    local_day = timezone.localtime(work_order.reported_at, zoneinfo.ZoneInfo(pile.station.time_zone))
+    assert work_order.number == f"WO{local_day:%Y%m%d}0001"
     assert (work_order.status, work_order.applicant, work_order.problem_description) == (
         WorkOrderStatus.UNACCEPTED,
         admin_user,
@@ -75,10 +77,15 @@ def test_the_whole_repair_process_is_recorded_step_by_step(pile, admin_user, tec
     ]
 
 
-def test_numbers_are_unique_and_readable(pile, admin_user):
-    numbers = [work_order_create(user=admin_user, pile=pile, problem_description="x").number for _ in range(3)]
-    assert len(set(numbers)) == 3
-    assert all(len(number) == len("WO20261124-00001") for number in numbers)
+def test_numbers_run_per_local_day_of_the_station(pile, admin_user):
+    day = datetime(2026, 3, 1, 16, 30, tzinfo=UTC)  # already 2 March in Shanghai
+    pile.station.time_zone = "Asia/Shanghai"
+    pile.station.save()
+    numbers = [
+        work_order_create(user=admin_user, pile=pile, problem_description="x", at=day + timedelta(minutes=n)).number
+        for n in range(3)
+    ]
+    assert numbers == ["WO202603020001", "WO202603020002", "WO202603020003"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,203 @@
+"""The alarm and work order pages: lists with their filters, details, and the steps each role
+is offered and may post; another operator's alarms and work orders are never shown or touched."""
+
+from io import BytesIO
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.choices import Role
+from maintenance.choices import AlarmStatus, FaultCause, Severity, WorkOrderStatus
+from maintenance.models import Alarm, WorkOrder, WorkOrderEvent
+from maintenance.services import work_order_claim, work_order_complete, work_order_create
+
+from .factories import AlarmFactory, AreaFactory, PileFactory, StationFactory, UserFactory
+
+
+@pytest.fixture
+def piles(operator, other_operator):
+    north, south = AreaFactory(operator=operator, name="North"), AreaFactory(operator=operator, name="South")
+    return {
+        "north": PileFactory(station=StationFactory(area=north, name="North Hub"), name="N-1"),
+        "south": PileFactory(station=StationFactory(area=south, name="South Hub"), name="S-1"),
+        "theirs": PileFactory(station=StationFactory(area=AreaFactory(operator=other_operator)), name="X-1"),
+    }
+
+
+def signed_in(client, operator, role, **fields):
+    user = UserFactory(operator=operator, role=role, **fields)
+    client.force_login(user)
+    return user
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def test_the_alarm_list_filters_and_never_shows_another_operators_alarms(client, operator, piles):
+    signed_in(client, operator, Role.TECHNICIAN)
+    critical = AlarmFactory(pile=piles["north"], severity=Severity.CRITICAL, info="Main contactor welded")
+    minor = AlarmFactory(
+        pile=piles["south"], severity=Severity.MINOR, cause=FaultCause.CARD_READER, status=AlarmStatus.CLEARED
+    )
+    AlarmFactory(pile=piles["theirs"], info="Main contactor welded elsewhere")
+    listed = lambda **params: list(client.get(reverse("maintenance:alarm_list"), params).context["table"].data)  # noqa: E731
+    assert set(listed()) == {critical, minor}
+    assert listed(severity="critical") == [critical]
+    assert listed(status="cleared") == [minor]
+    assert listed(cause="card_reader") == [minor]
+    assert listed(station=piles["south"].station_id) == [minor]
+    assert listed(q="contactor") == [critical]
+    foreign = client.get(reverse("maintenance:alarm_list"), {"station": piles["theirs"].station_id})
+    assert "station" in foreign.context["filter"].errors and not list(foreign.context["table"].data)
+    rows = list(
+        load_workbook(BytesIO(client.get(reverse("maintenance:alarm_list"), {"export": "xlsx"}).content)).active.values
+    )
+    assert len(rows) == 3 and "Cause / error code" in rows[0]
+
+
+def test_an_alarm_is_acknowledged_from_its_page_and_a_work_order_opened_from_it(client, operator, piles):
+    user = signed_in(client, operator, Role.TECHNICIAN)
+    alarm = AlarmFactory(pile=piles["north"], info="Main contactor welded")
+    page = client.get(alarm.get_absolute_url())
+    assert page.context["can_acknowledge"]
+    response = client.post(reverse("maintenance:alarm_acknowledge", args=[alarm.pk]))
+    assert response.status_code == 302 and messages_of(response) == ["Alarm acknowledged."]
+    alarm.refresh_from_db()
+    assert (alarm.status, alarm.acknowledged_by) == (AlarmStatus.ACKNOWLEDGED, user)
+    response = client.post(reverse("maintenance:alarm_acknowledge", args=[alarm.pk]))
+    assert "cannot be acknowledged" in messages_of(response)[-1]
+
+    form = client.get(client.get(alarm.get_absolute_url()).context["work_order_url"]).context["form"]
+    assert (
+        form.initial["pile"] == str(piles["north"].pk)
+        and "Main contactor welded" in form.initial["problem_description"]
+    )
+    response = client.post(
+        reverse("maintenance:workorder_add"),
+        {
+            "pile": piles["north"].pk,
+            "source_alarm": alarm.pk,
+            "problem_description": form.initial["problem_description"],
+        },
+    )
+    work_order = WorkOrder.objects.get()
+    assert response["Location"] == work_order.get_absolute_url()
+    assert (work_order.source_alarm, work_order.applicant, work_order.status) == (
+        alarm,
+        user,
+        WorkOrderStatus.UNACCEPTED,
+    )
+
+
+def test_bad_work_order_input_is_explained_and_changes_nothing(client, operator, piles):
+    signed_in(client, operator, Role.OPERATOR_ADMIN)
+    theirs = AlarmFactory(pile=piles["theirs"])
+    for data, field in [
+        ({"pile": piles["north"].pk, "problem_description": "   "}, "problem_description"),
+        ({"pile": piles["theirs"].pk, "problem_description": "Broken"}, "pile"),
+        ({"pile": piles["north"].pk, "problem_description": "Broken", "source_alarm": theirs.pk}, "source_alarm"),
+        ({"pile": "", "problem_description": "Broken"}, "pile"),
+    ]:
+        response = client.post(reverse("maintenance:workorder_add"), data)
+        assert response.status_code == 200 and field in response.context["form"].errors, data
+    own = AlarmFactory(pile=piles["south"])
+    response = client.post(
+        reverse("maintenance:workorder_add"),
+        {"pile": piles["north"].pk, "problem_description": "Broken", "source_alarm": own.pk},
+    )
+    assert response.status_code == 200 and "another pile" in str(response.context["form"].errors)
+    assert not WorkOrder.objects.exists()
+
+
+def test_each_role_is_offered_and_allowed_only_its_steps(client, operator, piles):
+    work_order = work_order_create(user=None, pile=piles["north"], problem_description="Screen is black")
+    url = work_order.get_absolute_url()
+    technician = signed_in(client, operator, Role.TECHNICIAN, first_name="Tina")
+    assert [action["name"] for action in client.get(url).context["actions"]] == ["claim"]
+    response = client.post(reverse("maintenance:workorder_confirm", args=[work_order.pk]))
+    assert "not possible" in messages_of(response)[-1]
+    client.post(reverse("maintenance:workorder_claim", args=[work_order.pk]))
+    assert [action["name"] for action in client.get(url).context["actions"]] == ["complete"]
+    response = client.post(reverse("maintenance:workorder_complete", args=[work_order.pk]), {"resolution": ""})
+    assert WorkOrder.objects.get().status == WorkOrderStatus.ACCEPTED and "required" in messages_of(response)[-1]
+    client.post(reverse("maintenance:workorder_complete", args=[work_order.pk]), {"resolution": "New display"})
+
+    signed_in(client, operator, Role.ANALYST)
+    assert client.get(url).context["actions"] == []
+    assert client.post(reverse("maintenance:workorder_confirm", args=[work_order.pk])).status_code == 403
+
+    signed_in(client, operator, Role.OPERATOR_ADMIN)
+    assert [action["name"] for action in client.get(url).context["actions"]] == ["confirm", "send_back"]
+    client.post(reverse("maintenance:workorder_send_back", args=[work_order.pk]), {"reason": "Still black"})
+    work_order.refresh_from_db()
+    assert (work_order.status, work_order.assignee) == (WorkOrderStatus.ACCEPTED, technician)
+    page = client.get(url)
+    assert [event.to_status for event in page.context["events"]] == ["unaccepted", "accepted", "completed", "accepted"]
+    assert "Still black" in page.content.decode() and "New display" in page.content.decode()
+
+
+def test_an_admin_assigns_only_their_own_technicians(client, operator, other_operator, piles):
+    work_order = work_order_create(user=None, pile=piles["north"], problem_description="x")
+    technician = UserFactory(operator=operator, role=Role.TECHNICIAN, first_name="Tina")
+    stranger = UserFactory(operator=other_operator, role=Role.TECHNICIAN)
+    signed_in(client, operator, Role.OPERATOR_ADMIN)
+    choices = client.get(work_order.get_absolute_url()).context["actions"][0]["form"].fields["assignee"].queryset
+    assert list(choices) == [technician]
+    response = client.post(reverse("maintenance:workorder_assign", args=[work_order.pk]), {"assignee": stranger.pk})
+    assert "valid choice" in messages_of(response)[-1]
+    assert WorkOrder.objects.get().assignee is None
+    client.post(reverse("maintenance:workorder_assign", args=[work_order.pk]), {"assignee": technician.pk})
+    assert WorkOrder.objects.get().assignee == technician
+
+
+def test_another_operators_work_orders_and_alarms_are_not_found(client, operator, piles):
+    foreign = work_order_create(user=None, pile=piles["theirs"], problem_description="x")
+    alarm = AlarmFactory(pile=piles["theirs"])
+    signed_in(client, operator, Role.OPERATOR_ADMIN)
+    assert client.get(foreign.get_absolute_url()).status_code == 404
+    assert client.get(alarm.get_absolute_url()).status_code == 404
+    for step in ("claim", "assign", "complete", "confirm", "send_back"):
+        assert client.post(reverse(f"maintenance:workorder_{step}", args=[foreign.pk])).status_code == 404
+    assert client.post(reverse("maintenance:alarm_acknowledge", args=[alarm.pk])).status_code == 404
+    assert WorkOrderEvent.objects.filter(work_order=foreign).count() == 1
+    assert Alarm.objects.get(pk=alarm.pk).status == AlarmStatus.OPEN
+    assert foreign not in client.get(reverse("maintenance:workorder_list")).context["table"].data
+
+
+def test_a_technicians_queues_mine_and_unclaimed_near_me(client, operator, piles):
+    technician = signed_in(client, operator, Role.TECHNICIAN)
+    technician.areas.add(piles["north"].station.area)
+    colleague = UserFactory(operator=operator, role=Role.TECHNICIAN)
+    near = work_order_create(user=None, pile=piles["north"], problem_description="near")
+    far = work_order_create(user=None, pile=piles["south"], problem_description="far")
+    mine = work_order_claim(
+        user=technician, work_order=work_order_create(user=None, pile=piles["south"], problem_description="mine")
+    )
+    theirs = work_order_claim(
+        user=colleague, work_order=work_order_create(user=None, pile=piles["north"], problem_description="theirs")
+    )
+    done = work_order_complete(
+        user=technician,
+        work_order=work_order_claim(
+            user=technician, work_order=work_order_create(user=None, pile=piles["north"], problem_description="done")
+        ),
+        resolution="ok",
+    )
+    listed = lambda **params: set(client.get(reverse("maintenance:workorder_list"), params).context["table"].data)  # noqa: E731
+    assert listed(queue="mine") == {mine, done}
+    assert listed(queue="near") == {near}
+    assert listed() == {near, far, mine, theirs, done}
+    assert listed(assignee=colleague.pk) == {theirs}
+    assert listed(status="unaccepted") == {near, far}
+    technician.areas.clear()
+    assert listed(queue="near") == {near, far}
+
+
+def test_the_menu_leads_technicians_to_alarms_and_work_orders(client, operator):
+    signed_in(client, operator, Role.TECHNICIAN)
+    menu = client.get(reverse("maintenance:workorder_list")).context["menu"]
+    labels = [str(item["label"]) for section in menu for item in section["items"]]
+    assert {"Alarm management", "Fault repair work orders"} <= set(labels)
