@@ -69,7 +69,7 @@ class AlarmTable(BaseTable):
 
 
 class WorkOrderTable(BaseTable):
-    """Fault repair work orders as PRODUCT.md §11 lists them."""
+    """Fault repair work orders as PRODUCT.md §11 lists them; the number opens the Details."""
 
     number = tables.Column(linkify=True, attrs={"td": {"class": "nowrap"}})
     pile = PileAtStationColumn(verbose_name=_("Faulty pile / station"), attrs={"td": {"class": "name-cell"}})
@@ -79,16 +79,6 @@ class WorkOrderTable(BaseTable):
     status = BadgeColumn()
     assignee = tables.Column(default="—")
     status_changed_at = LocalTimeColumn(tz_accessor=STATION_TIME)
-    details = tables.LinkColumn(
-        "maintenance:workorder_detail",
-        args=[tables.A("pk")],
-        text=_("Details"),
-        verbose_name="",
-        orderable=False,
-        exclude_from_export=True,
-        empty_values=(),
-    )
-
     class Meta(BaseTable.Meta):
         model = WorkOrder
         fields = (
