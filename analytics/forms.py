@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chargeops.forms import scope_choice_fields
+from maintenance.filtersets import maintenance_people
 from piles.choices import OnlineStatus
 from stations.models import Area, Station
 
@@ -136,3 +137,18 @@ class ComparisonFilterForm(FigureFilterForm):
     @property
     def chosen_figure(self) -> str:
         return self._valid("figure") or Figure.ORDERS
+
+
+class WorkOrderPeopleFilterForm(FigureFilterForm):
+    """Work order statistics: the range, the scope, and one maintenance person."""
+
+    person = forms.ModelChoiceField(queryset=None, required=False, label=_("Maintenance person"))
+
+    def __init__(self, data=None, *, user):
+        super().__init__(data, user=user, granular=False)
+        self.fields["person"].queryset = maintenance_people(user)
+        self.fields["person"].empty_label = _("All")
+
+    @property
+    def person_chosen(self):
+        return self._valid("person")

@@ -16,13 +16,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Avg, Count, DateField, F, Q, Sum, Value
+from django.db.models import Avg, Count, DateField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import TruncMonth, TruncYear
 from django.urls import reverse
 from django.utils import timezone
 
 from maintenance.choices import FaultCause, WorkOrderStatus
-from maintenance.models import Alarm, WorkOrder
+from maintenance.models import Alarm, WorkOrder, WorkOrderEvent
 from orders.models import ChargingOrder, PowerSample
 from piles.choices import GunStatus
 from piles.models import Gun, Pile
@@ -336,6 +336,49 @@ def work_orders_per_station(scope: Scope, period: Period) -> list[dict]:
     stations = scope.station_objects
     result = [{"station": stations[row.pop("pile__station")], **row} for row in rows.order_by()]
     return sorted(result, key=lambda row: (-row["total"], row["station"].name))
+
+
+def work_order_people(scope: Scope, period: Period, person=None) -> list[dict]:
+    """Per maintenance person, the work orders reported in the period (unclaimed ones under
+    person None): how many are in each status, in total, and the average hours from report
+    to acceptance and from acceptance to the (last) completion. Most confirmed first."""
+    work_orders = period_work_orders(scope, period)
+    if person is not None:
+        work_orders = work_orders.filter(assignee=person)
+    events = WorkOrderEvent.objects.filter(work_order=OuterRef("pk"))
+    rows = work_orders.select_related("assignee").annotate(
+        accepted_at=Subquery(events.filter(to_status=WorkOrderStatus.ACCEPTED).order_by("at").values("at")[:1]),
+        completed_at=Subquery(events.filter(to_status=WorkOrderStatus.COMPLETED).order_by("-at").values("at")[:1]),
+    )
+    people: dict = {}
+    for work_order in rows.order_by():
+        row = people.setdefault(
+            work_order.assignee_id,
+            {
+                "person": work_order.assignee,
+                "total": 0,
+                **dict.fromkeys(WorkOrderStatus.values, 0),
+                "accept": [],
+                "repair": [],
+            },
+        )
+        row["total"] += 1
+        row[work_order.status] += 1
+        if work_order.accepted_at:
+            row["accept"].append((work_order.accepted_at - work_order.reported_at).total_seconds())
+            if work_order.completed_at and work_order.status in (WorkOrderStatus.COMPLETED, WorkOrderStatus.CONFIRMED):
+                row["repair"].append((work_order.completed_at - work_order.accepted_at).total_seconds())
+    result = []
+    for row in people.values():
+        accept, repair = row.pop("accept"), row.pop("repair")
+        row["accept_hours"] = _average_hours(accept)
+        row["repair_hours"] = _average_hours(repair)
+        result.append(row)
+    return sorted(result, key=lambda row: (row["person"] is None, -row["confirmed"], -row["total"], str(row["person"])))
+
+
+def _average_hours(seconds: list[float]) -> Decimal | None:
+    return (Decimal(sum(seconds)) / len(seconds) / 3600).quantize(Decimal("0.1")) if seconds else None
 
 
 def _top_cause(causes: dict[str, int]) -> str:

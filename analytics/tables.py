@@ -307,3 +307,29 @@ class PileStatusTable(BaseTable):
         sequence = fields
         attrs = {"class": "data-table compact"}
         empty_text = _("No piles match these filters.")
+
+
+class WorkOrderPeopleTable(BaseTable):
+    """Work order statistics: a row per maintenance person, ranked, with the total row the
+    view gives (`totals`)."""
+
+    def __init__(self, *args, totals: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.totals = totals
+
+    person = tables.Column(
+        verbose_name=_("Maintenance person"), default=_("Not claimed yet"), footer=_("Total"), orderable=False
+    )
+    unaccepted = tables.Column(
+        verbose_name=_("Not accepted"), attrs=NUMBER, footer=lambda table: table.totals["unaccepted"]
+    )
+    accepted = tables.Column(verbose_name=_("In progress"), attrs=NUMBER, footer=lambda table: table.totals["accepted"])
+    completed = tables.Column(verbose_name=_("Completed"), attrs=NUMBER, footer=lambda table: table.totals["completed"])
+    confirmed = tables.Column(verbose_name=_("Confirmed"), attrs=NUMBER, footer=lambda table: table.totals["confirmed"])
+    total = tables.Column(verbose_name=_("Total"), attrs=NUMBER, footer=lambda table: table.totals["total"])
+    accept_hours = tables.Column(verbose_name=_("Average time to accept (h)"), attrs=NUMBER, default="—")
+    repair_hours = tables.Column(verbose_name=_("Average time to repair (h)"), attrs=NUMBER, default="—")
+
+    class Meta(BaseTable.Meta):
+        orderable = False
+        empty_text = _("No work orders were reported in this range.")

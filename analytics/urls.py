@@ -9,6 +9,7 @@ urlpatterns = [
     path("energy/", views.EnergyFiguresView.as_view(), name="energy_figures"),
     path("amount/", views.AmountFiguresView.as_view(), name="amount_figures"),
     path("work-orders/", views.WorkOrderFiguresView.as_view(), name="workorder_figures"),
+    path("work-orders/people/", views.WorkOrderPeopleView.as_view(), name="workorder_people"),
     path("faults/", views.FaultFiguresView.as_view(), name="fault_figures"),
     path("month-on-month/", views.MonthOnMonthView.as_view(), name="month_on_month"),
     path("year-on-year/", views.YearOnYearView.as_view(), name="year_on_year"),

@@ -27,7 +27,13 @@ from stations.selectors import pile_status_counts, pile_status_per_station, stat
 
 from . import selectors
 from .choices import Figure, Granularity
-from .forms import ComparisonFilterForm, FigureFilterForm, PileStatusFilterForm, ScopeFilterForm
+from .forms import (
+    ComparisonFilterForm,
+    FigureFilterForm,
+    PileStatusFilterForm,
+    ScopeFilterForm,
+    WorkOrderPeopleFilterForm,
+)
 from .tables import (
     FaultRowsTable,
     PileFaultsTable,
@@ -40,6 +46,7 @@ from .tables import (
     StationPowerTable,
     StationUsageTable,
     StationWorkOrdersTable,
+    WorkOrderPeopleTable,
     WorkOrderRowsTable,
 )
 
@@ -298,6 +305,40 @@ class WorkOrderFiguresView(StatisticsView):
         counts = selectors.work_order_figures(self.scope, self.period)
         context["counts"] = counts
         context["chart"] = work_order_chart(counts)
+        return context
+
+
+class WorkOrderPeopleView(StatisticsView):
+    """Work order statistics (PRODUCT.md §12): per maintenance person, ranked by confirmed
+    repairs, with the average time to accept and to repair. The total row counts what the
+    dashboard's work order card counts."""
+
+    template_name = "analytics/workorder_people.html"
+    permission = WORK_ORDER_FIGURES
+    form_class = WorkOrderPeopleFilterForm
+    title = gettext_lazy("Work order statistics")
+
+    @cached_property
+    def rows(self):
+        return selectors.work_order_people(self.scope, self.period, self.form.person_chosen)
+
+    def get_tables(self):
+        totals = {name: sum(row[name] for row in self.rows) for name in ("total", *WorkOrderStatus.values)}
+        return {"people": (_("By maintenance person"), WorkOrderPeopleTable(self.rows, totals=totals))}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        ranked = [row for row in self.rows if row["person"] is not None][:CHART_STATIONS]
+        context["chart"] = {
+            "type": "bar",
+            "labels": [str(row["person"]) for row in ranked],
+            "datasets": [
+                {"label": str(WorkOrderStatus(status).label), "data": [row[status] for row in ranked]}
+                for status in (WorkOrderStatus.CONFIRMED, WorkOrderStatus.COMPLETED, WorkOrderStatus.ACCEPTED)
+            ],
+            "xTitle": str(_("Maintenance person")),
+            "yTitle": str(_("Work orders")),
+        }
         return context
 
 

@@ -35,6 +35,7 @@ MENU = [
             (_("Charging orders"), "orders:chargingorder_list", "orders.view_chargingorder"),
             (_("Alarm management"), "maintenance:alarm_list", "maintenance.view_alarm"),
             (_("Fault repair work orders"), "maintenance:workorder_list", "maintenance.view_workorder"),
+            (_("Work order statistics"), "analytics:workorder_people", "maintenance.view_workorder"),
             (_("Pile security events"), "gateway:securityevent_list", "gateway.view_securityevent"),
         ],
     ),

@@ -79,6 +79,7 @@ class WorkOrderTable(BaseTable):
     status = BadgeColumn()
     assignee = tables.Column(default="—")
     status_changed_at = LocalTimeColumn(tz_accessor=STATION_TIME)
+
     class Meta(BaseTable.Meta):
         model = WorkOrder
         fields = (

@@ -1,11 +1,14 @@
 """The alarm and work order pages: lists with their filters, details, and the steps each role
 is offered and may post; another operator's alarms and work orders are never shown or touched."""
 
+from datetime import timedelta
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.choices import Role
@@ -201,3 +204,44 @@ def test_the_menu_leads_technicians_to_alarms_and_work_orders(client, operator):
     menu = client.get(reverse("maintenance:workorder_list")).context["menu"]
     labels = [str(item["label"]) for section in menu for item in section["items"]]
     assert {"Alarm management", "Fault repair work orders"} <= set(labels)
+
+
+def test_work_order_statistics_per_person_match_the_dashboard_card(client, operator, other_operator, piles):
+    tina = UserFactory(operator=operator, role=Role.TECHNICIAN, first_name="Tina")
+    tom = UserFactory(operator=operator, role=Role.TECHNICIAN, first_name="Tom")
+    now = timezone.now()
+
+    def reported(hours_ago, person=None, steps=()):
+        work_order = work_order_create(
+            user=None, pile=piles["north"], problem_description="x", at=now - timedelta(hours=hours_ago)
+        )
+        for step, at in steps:
+            WorkOrder.objects.filter(pk=work_order.pk).update(status=step, assignee=person)
+            WorkOrderEvent.objects.create(
+                work_order=work_order, actor=person, at=now - timedelta(hours=at), to_status=step
+            )
+        return work_order
+
+    reported(10)  # not claimed yet
+    reported(10, tina, [("accepted", 8), ("completed", 5), ("confirmed", 1)])  # 2 h to accept, 3 h to repair
+    reported(6, tina, [("accepted", 5), ("completed", 4)])  # 1 h, 1 h
+    reported(6, tom, [("accepted", 2)])  # 4 h
+    work_order_create(user=None, pile=piles["theirs"], problem_description="x")
+    signed_in(client, operator, Role.OPERATOR_ADMIN)
+    today = timezone.localdate()
+    response = client.get(reverse("analytics:workorder_people"), {"start": today - timedelta(days=1), "end": today})
+    table = response.context["tables"][0]["table"]
+    rows = {str(row["person"]): row for row in table.data}
+    assert [str(row["person"]) for row in table.data] == ["Tina", "Tom", "None"]
+    assert {name: rows["Tina"][name] for name in ("accepted", "completed", "confirmed", "total")} == {
+        "accepted": 0, "completed": 1, "confirmed": 1, "total": 2,
+    }  # fmt: skip
+    assert (rows["Tina"]["accept_hours"], rows["Tina"]["repair_hours"]) == (Decimal("1.5"), Decimal("2.0"))
+    assert (rows["Tom"]["accept_hours"], rows["Tom"]["repair_hours"]) == (Decimal("4.0"), None)
+    assert rows["None"]["unaccepted"] == 1
+    card = client.get("/", {"start": today - timedelta(days=1), "end": today}).context["work_orders"]
+    assert table.totals == card == {"total": 4, "unaccepted": 1, "accepted": 1, "completed": 1, "confirmed": 1}
+    response = client.get(reverse("analytics:workorder_people"), {"person": tom.pk})
+    assert [row["person"] for row in response.context["tables"][0]["table"].data] == [tom]
+    export = client.get(reverse("analytics:workorder_people"), {"export": "xlsx"})
+    assert len(list(load_workbook(BytesIO(export.content)).active.values)) == 4
