@@ -14,7 +14,7 @@ from piles.models import Pile
 
 from .selectors import NEVI_AVAILABILITY
 
-NUMBER = {"td": {"class": "number"}, "th": {"class": "number"}}
+NUMBER = {"td": {"class": "number"}, "th": {"class": "number"}, "tf": {"class": "number"}}
 
 
 class HoursColumn(tables.Column):
