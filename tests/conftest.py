@@ -9,6 +9,17 @@ from .ocpp_support import ocpp_gateway  # noqa: F401  (a fixture for the gateway
 
 
 @pytest.fixture
+def role_groups(transactional_db):
+    """Tests in transactions that are flushed, not rolled back (browser tests, concurrency
+    tests), lose the role groups the migrations made with the first flush; these get them back."""
+    from django.apps import apps
+
+    from accounts.roles import role_groups_sync
+
+    role_groups_sync(apps)
+
+
+@pytest.fixture
 def operator(db):
     return OperatorFactory(name="Sunrise Charging")
 

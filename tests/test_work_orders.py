@@ -243,7 +243,7 @@ def test_no_automatic_work_order_unless_the_operator_asks_for_it(pile):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
-def test_two_technicians_claiming_at_once_exactly_one_wins(operator):
+def test_two_technicians_claiming_at_once_exactly_one_wins(role_groups, operator):
     pile = PileFactory(station=StationFactory(area=AreaFactory(operator=operator)))
     technicians = [UserFactory(operator=operator, role=Role.TECHNICIAN, username=f"t{n}") for n in range(2)]
     for _round in range(5):

@@ -23,14 +23,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
 @pytest.fixture(autouse=True)
-def role_groups(transactional_db):
-    """Browser tests run in transactions that are flushed, not rolled back, and a flush also
-    empties the role groups the migrations made; each test gets them back."""
-    from django.apps import apps
-
-    from accounts.roles import role_groups_sync
-
-    role_groups_sync(apps)
+def browser_role_groups(role_groups):
+    """Every browser test has the role groups (see `role_groups` in tests/conftest.py)."""
 
 
 @pytest.fixture(scope="session")
