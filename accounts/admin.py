@@ -6,7 +6,7 @@ from .models import Operator, User
 
 @admin.register(Operator)
 class OperatorAdmin(admin.ModelAdmin):
-    list_display = ("name", "currency", "time_zone", "created_at")
+    list_display = ("name", "currency", "time_zone", "auto_work_orders", "created_at")
     search_fields = ("name",)
 
 
@@ -14,4 +14,5 @@ class OperatorAdmin(admin.ModelAdmin):
 class ChargeOpsUserAdmin(UserAdmin):
     list_display = ("username", "first_name", "last_name", "operator", "is_active", "is_superuser")
     list_filter = ("operator", "groups", "is_active", "is_superuser")
-    fieldsets = (*UserAdmin.fieldsets, ("ChargeOps", {"fields": ("operator",)}))
+    fieldsets = (*UserAdmin.fieldsets, ("ChargeOps", {"fields": ("operator", "areas")}))
+    filter_horizontal = (*UserAdmin.filter_horizontal, "areas")
