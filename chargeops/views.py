@@ -93,6 +93,9 @@ class ObjectViewMixin:
         return self.action
 
     def dispatch(self, request, *args, **kwargs):
+        if "pk" in kwargs:
+            # Another operator's object is not found, whatever the role asks to do with it.
+            self.get_scoped_object()
         if not request.user.has_perm(self.permission or model_permission(self.model, self.get_action())):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -102,7 +105,10 @@ class ObjectViewMixin:
         return queryset.all().for_user(self.request.user)
 
     def get_scoped_object(self):
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        """The object of the URL among the user's operator's (read once per request)."""
+        if getattr(self, "_scoped_object", None) is None:
+            self._scoped_object = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return self._scoped_object
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
