@@ -49,3 +49,18 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
         assert cursor.fetchone()[0] == "wal"
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] == 20000
+
+
+def test_the_production_settings_pass_the_deploy_check():
+    """With HTTPS on, a strong key and its host names, `check --deploy` finds nothing to warn."""
+    clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    production = {"SECRET_KEY": "k" * 20 + "-Zq9!" * 10, "HTTPS": "true", "ALLOWED_HOSTS": "ops.example.com"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean | {"DJANGO_SETTINGS_MODULE": "chargeops.settings"} | production,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
