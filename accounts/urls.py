@@ -2,7 +2,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
+from .forms import ThrottledAuthenticationForm
+
 urlpatterns = [
-    path("login/", login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
+    path(
+        "login/",
+        login_not_required(
+            auth_views.LoginView.as_view(
+                redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm
+            )
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -1,5 +1,5 @@
-"""Test override: fast password hashing, eager Celery, a throwaway SQLite file when no
-DATABASE_URL is set (PostgreSQL in CI)."""
+"""Test override: fast password hashing, eager Celery, an in-process cache, a throwaway SQLite
+file when no DATABASE_URL is set (PostgreSQL in CI)."""
 
 import os
 
@@ -12,6 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Each test process its own cache, emptied per test (tests/conftest.py), never the shared Redis.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

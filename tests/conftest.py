@@ -8,6 +8,14 @@ from .factories import OperatorFactory, UserFactory
 from .ocpp_support import ocpp_gateway  # noqa: F401  (a fixture for the gateway tests)
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Sign-in failure counts (kept in the cache) do not carry over from one test to another."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def role_groups(transactional_db):
     """Tests in transactions that are flushed, not rolled back (browser tests, concurrency
