@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from analytics.selectors import local_days_condition
+
 
 class BaseFilterSet(django_filters.FilterSet):
     """A `q` keyword search over `search_fields`, plus whatever filters the subclass declares.
@@ -31,3 +33,18 @@ class BaseFilterSet(django_filters.FilterSet):
         for field in self.search_fields:
             condition |= Q(**{f"{field}__icontains": value})
         return queryset.filter(condition)
+
+
+class LocalDaysFilter(django_filters.DateFromToRangeFilter):
+    """A range of days of a time field (`field_name`), each row's days in the time zone of the
+    station it reaches by `station_path`; either end may be left open."""
+
+    def __init__(self, *, station_path: str = "station", **kwargs):
+        kwargs.setdefault("widget", django_filters.widgets.DateRangeWidget(attrs={"type": "date"}))
+        super().__init__(**kwargs)
+        self.station_path = station_path
+
+    def filter(self, qs, value):
+        if not value or (value.start is None and value.stop is None):
+            return qs
+        return qs.filter(local_days_condition(self.field_name, value.start, value.stop, self.station_path))

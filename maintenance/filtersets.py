@@ -3,8 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from analytics.selectors import local_days_condition
-from chargeops.filtersets import BaseFilterSet
+from chargeops.filtersets import BaseFilterSet, LocalDaysFilter
 from stations.models import Station
 
 from .choices import AlarmStatus, FaultCause, Severity, WorkOrderStatus
@@ -35,20 +34,13 @@ class AlarmFilterSet(BaseFilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=AlarmStatus.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
     )
-    occurred = django_filters.DateFromToRangeFilter(
-        method="filter_occurred",
-        label=_("Occurred (station's local day)"),
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    occurred = LocalDaysFilter(
+        field_name="occurred_at", station_path="pile__station", label=_("Occurred (station's local day)")
     )
 
     class Meta:
         model = Alarm
         fields = ["q", "station", "cause", "severity", "status", "occurred"]
-
-    def filter_occurred(self, queryset, name, value):
-        if not value or (value.start is None and value.stop is None):
-            return queryset
-        return queryset.filter(local_days_condition("occurred_at", value.start, value.stop, "pile__station"))
 
 
 class WorkOrderFilterSet(BaseFilterSet):

@@ -2,8 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from analytics.selectors import local_days_condition
-from chargeops.filtersets import BaseFilterSet
+from chargeops.filtersets import BaseFilterSet, LocalDaysFilter
 from stations.models import Area, Station
 
 from .choices import OrderStatus, PaymentMethod
@@ -22,17 +21,8 @@ class OrderFilterSet(BaseFilterSet):
         choices=OrderStatus.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
     )
     payment_method = django_filters.ChoiceFilter(choices=PaymentMethod.choices, label=_("Payment method"))
-    started = django_filters.DateFromToRangeFilter(
-        method="filter_started",
-        label=_("Started (station's local day)"),
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
-    )
+    started = LocalDaysFilter(field_name="started_at", label=_("Started (station's local day)"))
 
     class Meta:
         model = ChargingOrder
         fields = ["q", "area", "station", "status", "payment_method", "started"]
-
-    def filter_started(self, queryset, name, value):
-        if not value or (value.start is None and value.stop is None):
-            return queryset
-        return queryset.filter(local_days_condition("started_at", value.start, value.stop))

@@ -43,7 +43,11 @@ def test_the_alarm_list_filters_and_never_shows_another_operators_alarms(client,
     signed_in(client, operator, Role.TECHNICIAN)
     critical = AlarmFactory(pile=piles["north"], severity=Severity.CRITICAL, info="Main contactor welded")
     minor = AlarmFactory(
-        pile=piles["south"], severity=Severity.MINOR, cause=FaultCause.CARD_READER, status=AlarmStatus.CLEARED
+        pile=piles["south"],
+        severity=Severity.MINOR,
+        cause=FaultCause.CARD_READER,
+        status=AlarmStatus.CLEARED,
+        occurred_at=timezone.now() - timedelta(days=10),
     )
     AlarmFactory(pile=piles["theirs"], info="Main contactor welded elsewhere")
     listed = lambda **params: list(client.get(reverse("maintenance:alarm_list"), params).context["table"].data)  # noqa: E731
@@ -53,6 +57,9 @@ def test_the_alarm_list_filters_and_never_shows_another_operators_alarms(client,
     assert listed(cause="card_reader") == [minor]
     assert listed(station=piles["south"].station_id) == [minor]
     assert listed(q="contactor") == [critical]
+    ten_days_ago = timezone.localdate() - timedelta(days=10)
+    assert listed(occurred_after=ten_days_ago + timedelta(days=2)) == [critical]
+    assert listed(occurred_before=ten_days_ago + timedelta(days=1)) == [minor]
     foreign = client.get(reverse("maintenance:alarm_list"), {"station": piles["theirs"].station_id})
     assert "station" in foreign.context["filter"].errors and not list(foreign.context["table"].data)
     rows = list(
