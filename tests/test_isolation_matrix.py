@@ -27,8 +27,9 @@ from maintenance.services import work_order_create
 from .factories import AlarmFactory, ChargingOrderFactory, GunFactory, PileFactory, StationFactory, UserFactory
 
 MARKER = "Zzother"
-# Pages anyone signed in may open: the dashboard shows each user only what their roles allow.
-PUBLIC = {"home", "login", "logout"}
+# Pages anyone signed in may open: the dashboard shows each user only what their roles allow,
+# and everyone changes their own password.
+PUBLIC = {"home", "login", "logout", "password_change"}
 ROLES = [Role.OPERATOR_ADMIN, Role.ANALYST, Role.TECHNICIAN]
 SCOPED_MODELS = [model for model in apps.get_models() if issubclass(model, ScopedModel)]
 
