@@ -104,6 +104,8 @@ class StatisticsView(TemplateView):
     form_class = FigureFilterForm
     form_kwargs: dict = {}
     title = ""
+    # Whether the page counts orders, whose day rule the filter bar then explains.
+    counts_orders = True
 
     def dispatch(self, request, *args, **kwargs):
         if self.permission and not request.user.has_perm(self.permission):
@@ -164,7 +166,9 @@ class StatisticsView(TemplateView):
             tables.append(
                 {"name": name, "title": title, "table": table, "export": self.query(export="xlsx", table=name)}
             )
-        context.update(title=self.title, form=self.form, tables=tables, filter_query=self.query())
+        context.update(
+            title=self.title, form=self.form, tables=tables, filter_query=self.query(), counts_orders=self.counts_orders
+        )
         if self.period is not None:
             context.update(
                 period=self.period,
@@ -290,6 +294,7 @@ class WorkOrderFiguresView(StatisticsView):
     template_name = "analytics/workorder_detail.html"
     permission = WORK_ORDER_FIGURES
     title = gettext_lazy("Operation and maintenance work orders")
+    counts_orders = False
 
     def get_tables(self):
         work_orders = selectors.period_work_orders(self.scope, self.period)
@@ -317,6 +322,7 @@ class WorkOrderPeopleView(StatisticsView):
     permission = WORK_ORDER_FIGURES
     form_class = WorkOrderPeopleFilterForm
     title = gettext_lazy("Work order statistics")
+    counts_orders = False
 
     @cached_property
     def rows(self):
@@ -349,6 +355,7 @@ class FaultFiguresView(StatisticsView):
     permission = FAULT_FIGURES
     form_kwargs = {"granular": False}
     title = gettext_lazy("Pile fault analysis")
+    counts_orders = False
 
     def get_tables(self):
         alarms = selectors.period_alarms(self.scope, self.period).select_related("pile__station", "gun")

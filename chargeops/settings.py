@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -164,6 +165,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# A list filter left empty reads "All", as the statistics filters do.
+FILTERS_EMPTY_CHOICE_LABEL = _lazy("All")
 
 DJANGO_TABLES2_TEMPLATE = "chargeops/partials/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}
