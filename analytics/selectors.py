@@ -208,8 +208,10 @@ def _rolled_rows(scope: Scope, period: Period, todays: dict[str, date], by: str 
     """The roll-up rows of the period's days before each station's today: the daily rows, or,
     where the figures are not wanted per day, the monthly rows of the whole months in the
     period and the daily rows of the days around them."""
-    months = _whole_months(period, before=min(scope.zones_today.values(), default=period.end + timedelta(days=1)))
-    if by == Granularity.DAY or months is None:
+    months = None
+    if by != Granularity.DAY:
+        months = _whole_months(period, before=min(scope.zones_today.values(), default=period.end + timedelta(days=1)))
+    if months is None:
         days = Q(date__range=(period.start, period.end))
     else:
         # The days before and after the whole months, as two ranges the index can seek.
@@ -218,7 +220,7 @@ def _rolled_rows(scope: Scope, period: Period, todays: dict[str, date], by: str 
     daily = StationDaily.objects.filter(days, scope.station_filter())
     for zone, today in todays.items():
         daily = daily.exclude(scope.station_filter(zone=zone), date=today)
-    if by == Granularity.DAY or months is None:
+    if months is None:
         return [daily]
     return [daily, StationMonthly.objects.filter(scope.station_filter(), date__range=months)]
 

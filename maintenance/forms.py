@@ -16,36 +16,40 @@ class WorkOrderForm(ScopedModelForm):
         widgets = {"problem_description": forms.Textarea(attrs={"rows": 4}), "source_alarm": forms.HiddenInput}
 
 
-class AssignForm(forms.Form):
+class StepForm(forms.Form):
+    """What a work order step asks for; its cleaned data are the step service's arguments.
+    Every step form takes the user who takes the step (the assign form lists their operator's
+    technicians), so that pages and step views make them all alike."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class AssignForm(StepForm):
     assignee = forms.ModelChoiceField(queryset=None, label=_("Maintenance person"))
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["assignee"].queryset = maintenance_people(user)
 
-    def service_kwargs(self) -> dict:
-        return dict(self.cleaned_data)
 
-
-class CompleteForm(forms.Form):
+class CompleteForm(StepForm):
     resolution = forms.CharField(
         label=_("What was repaired"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
 
-    def service_kwargs(self) -> dict:
-        return dict(self.cleaned_data)
 
-
-class ConfirmForm(forms.Form):
+class ConfirmForm(StepForm):
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
 
-    def service_kwargs(self) -> dict:
-        return dict(self.cleaned_data)
 
-
-class SendBackForm(forms.Form):
+class SendBackForm(StepForm):
     reason = forms.CharField(label=_("Why it is sent back"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
 
-    def service_kwargs(self) -> dict:
-        return dict(self.cleaned_data)
+
+# The form of each step that asks for something (claiming asks for nothing).
+STEP_FORMS = {"assign": AssignForm, "complete": CompleteForm, "confirm": ConfirmForm, "send_back": SendBackForm}

@@ -58,6 +58,15 @@ class Alarm(ScopedModel):
     def get_absolute_url(self):
         return reverse("maintenance:alarm_detail", args=[self.pk])
 
+    @property
+    def problem_description(self) -> str:
+        """The problem of a work order opened for this alarm."""
+        return _("%(cause)s: the pile reported %(code)s. %(info)s") % {
+            "cause": self.get_cause_display(),
+            "code": self.error_code,
+            "info": self.info,
+        }
+
 
 class WorkOrder(ScopedModel):
     """A fault repair work order: reported, claimed by a technician, repaired, confirmed."""

@@ -86,8 +86,7 @@ def alarm_raise(
         work_order_create(
             user=None,
             pile=pile,
-            problem_description=_("%(cause)s: the pile reported %(code)s. %(info)s")
-            % {"cause": FaultCause(cause).label, "code": code.value, "info": alarm.info},
+            problem_description=alarm.problem_description,
             source_alarm=alarm,
             at=at,
         )

@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from chargeops.views import ObjectActionView, ObjectDetailView, ObjectEditView, ObjectListView
 
 from . import services
+from .choices import AlarmStatus
 from .filtersets import AlarmFilterSet, WorkOrderFilterSet
-from .forms import AssignForm, CompleteForm, ConfirmForm, SendBackForm, WorkOrderForm
+from .forms import STEP_FORMS, AssignForm, CompleteForm, ConfirmForm, SendBackForm, WorkOrderForm
 from .models import Alarm, WorkOrder
 from .tables import AlarmTable, WorkOrderTable
 
@@ -40,10 +41,11 @@ class AlarmDetailView(ObjectDetailView):
         context = super().get_context_data(**kwargs)
         alarm, user = self.object, self.request.user
         context["work_orders"] = work_orders_for_pages(alarm.work_orders.all())
-        context["can_acknowledge"] = alarm.status == "open" and user.has_perm("maintenance.change_alarm")
+        context["can_acknowledge"] = alarm.status == AlarmStatus.OPEN and user.has_perm("maintenance.change_alarm")
         if user.has_perm("maintenance.add_workorder"):
-            problem = f"{alarm.get_cause_display()}: {alarm.error_code}. {alarm.info}".strip()
-            query = urlencode({"pile": alarm.pile_id, "source_alarm": alarm.pk, "problem_description": problem})
+            query = urlencode(
+                {"pile": alarm.pile_id, "source_alarm": alarm.pk, "problem_description": alarm.problem_description}
+            )
             context["work_order_url"] = f"{reverse('maintenance:workorder_add')}?{query}"
         return context
 
@@ -75,15 +77,13 @@ class WorkOrderDetailView(ObjectDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        forms = {"assign": AssignForm(user=user), "complete": CompleteForm(), "confirm": ConfirmForm()}
-        forms["send_back"] = SendBackForm()
         context["events"] = self.object.events.select_related("actor")
         context["actions"] = [
             {
                 "name": action,
                 "label": services.TRANSITIONS[action].label,
                 "url": reverse(f"maintenance:workorder_{action}", args=[self.object.pk]),
-                "form": forms.get(action),
+                "form": STEP_FORMS[action](user=user) if action in STEP_FORMS else None,
             }
             for action in services.work_order_actions(user, self.object)
         ]
@@ -102,6 +102,9 @@ class WorkOrderStepView(ObjectActionView):
     model = WorkOrder
     service_object_name = "work_order"
 
+    def form_kwargs(self, obj) -> dict:
+        return {"user": self.request.user}
+
 
 class WorkOrderClaimView(WorkOrderStepView):
     service = staticmethod(services.work_order_claim)
@@ -112,9 +115,6 @@ class WorkOrderAssignView(WorkOrderStepView):
     service = staticmethod(services.work_order_assign)
     form_class = AssignForm
     success_message = _("Work order %(obj)s assigned.")
-
-    def form_kwargs(self, obj) -> dict:
-        return {"user": self.request.user}
 
 
 class WorkOrderCompleteView(WorkOrderStepView):
