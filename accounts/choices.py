@@ -14,3 +14,11 @@ class Currency(models.TextChoices):
     USD = "USD", "USD ($)"
     CNY = "CNY", "CNY (¥)"
     EUR = "EUR", "EUR (€)"
+
+
+class UserStatus(models.TextChoices):
+    """Whether a person may sign in; people are deactivated, never deleted, so that their work
+    orders and the audit log keep their names."""
+
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Deactivated")

@@ -1,14 +1,19 @@
 import zoneinfo
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from chargeops.models import ScopedModel
+from chargeops.models import ScopedModel, ScopedQuerySet
 
-from .choices import Currency
+from .choices import Currency, UserStatus
+from .choices import Role as BuiltinRole
 
 
 def validate_time_zone(value: str) -> None:
@@ -52,6 +57,13 @@ class Operator(ScopedModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("accounts:operator_detail", args=[self.pk])
+
+
+class UserManager(DjangoUserManager.from_queryset(ScopedQuerySet)):
+    """Django's user manager, with `for_user()`: an operator's people are theirs alone."""
+
 
 class User(AbstractUser):
     """A person who signs in. Platform admins are superusers with no operator."""
@@ -69,14 +81,100 @@ class User(AbstractUser):
         "stations.Area", verbose_name=_("operations areas"), blank=True, related_name="technicians"
     )
 
+    operator_path = "operator"
+    # What the audit log leaves out: sign-in times change by themselves, and roles are shown by
+    # their names instead of their groups.
+    audit_exclude = {"last_login", "date_joined", "groups", "user_permissions"}
+
+    objects = UserManager()
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 
     def __str__(self):
         return self.get_full_name() or self.username
 
+    def get_absolute_url(self):
+        return reverse("accounts:user_detail", args=[self.pk])
+
+    @property
+    def status(self) -> str:
+        return UserStatus.ACTIVE if self.is_active else UserStatus.INACTIVE
+
+    def get_status_display(self) -> str:
+        return UserStatus(self.status).label
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.is_superuser and self.operator_id is None
+
+    @property
+    def roles(self) -> list["Role"]:
+        """The user's roles (the groups that are roles), read from prefetched groups."""
+        return [group.role for group in self.groups.all() if hasattr(group, "role")]
+
     @property
     def role_names(self) -> list[str]:
-        if self.is_superuser and self.operator_id is None:
+        if self.is_platform_admin:
             return [str(_("Platform admin"))]
-        return [group.name for group in self.groups.all()]
+        return [str(role) for role in self.roles]
+
+    def audit_values(self) -> dict[str, str]:
+        return {str(_("Roles")): ", ".join(sorted(str(role) for role in self.roles))}
+
+
+class RoleQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        """The built-in roles, which every operator has, and the user's operator's own roles."""
+        if user.is_platform_admin:
+            return self.all()
+        if user.operator_id is None:
+            return self.none()
+        return self.filter(Q(operator__isnull=True) | Q(operator=user.operator_id))
+
+    def custom(self):
+        return self.filter(operator__isnull=False)
+
+
+class Role(ScopedModel):
+    """A set of permissions given to users: one of the built-in roles (no operator, kept by
+    `roles.role_groups_sync`) or one an operator made. Its permissions are those of its Django
+    group, so Django's permission checks see them with no code of ours."""
+
+    operator = models.ForeignKey(
+        Operator, verbose_name=_("operator"), on_delete=models.CASCADE, null=True, blank=True, related_name="roles"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="role", editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    audit_exclude = {"group"}
+
+    objects = RoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["operator__name", "name"]
+        verbose_name = _("role")
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "name"], name="role_name_unique_per_operator"),
+        ]
+
+    def __str__(self):
+        # Built-in role names are translated; an operator's own are shown as they typed them.
+        return gettext(self.name) if self.is_builtin else self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:role_detail", args=[self.pk])
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.operator_id is None
+
+    def clean(self):
+        if not self.is_builtin and self.name.strip().casefold() in {role.value.casefold() for role in BuiltinRole}:
+            raise ValidationError({"name": _("“%(name)s” is a built-in role.") % {"name": self.name}})
+
+    def audit_values(self) -> dict[str, str]:
+        names = self.group.permissions.values_list("name", flat=True) if self.group_id else []
+        return {str(_("Permissions")): ", ".join(sorted(names))}

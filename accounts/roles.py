@@ -1,7 +1,9 @@
 """What each built-in role may do, as Django model permissions.
 
-The roles are Django groups; `role_groups_sync()` creates or updates them and is called from a
-migration, so every database has them. Platform admins are superusers and need no group.
+The roles are Django groups, each with its `accounts.Role` row; `role_groups_sync()` creates or
+updates them and is called from a migration, so every database has them. Platform admins are
+superusers and need no group. An operator's own roles are made from the operator admin's
+permissions (`GRANTABLE`), never more.
 """
 
 from .choices import Role
@@ -35,11 +37,14 @@ def _perms(models, actions):
 
 ROLE_PERMISSIONS = {
     Role.OPERATOR_ADMIN: _perms(DOMAIN_MODELS, ["view", "add", "change", "delete"])
-    + _perms(["accounts.user"], ["view", "add", "change"])
+    + _perms(["accounts.user", "accounts.role"], ["view", "add", "change"])
+    + _perms(["accounts.role"], ["delete"])
+    + _perms(["accounts.operator"], ["view", "change"])
     + _perms(COMMANDS, ["view", "add"])
     + _perms(SECURITY_EVENTS, ["view"])
-    + _perms(["maintenance.workorder"], ["confirm"]),
-    Role.ANALYST: _perms(DOMAIN_MODELS + COMMANDS, ["view"]),
+    + _perms(["maintenance.workorder"], ["confirm"])
+    + _perms(["audit.auditentry"], ["view"]),
+    Role.ANALYST: _perms(DOMAIN_MODELS + COMMANDS + ["accounts.user", "accounts.role"], ["view"]),
     Role.TECHNICIAN: _perms(
         [
             "stations.area",
@@ -60,6 +65,29 @@ ROLE_PERMISSIONS = {
 }
 
 
+ROLE_DESCRIPTIONS = {
+    Role.OPERATOR_ADMIN: "Everything within the operator: the network, people, roles and settings.",
+    Role.ANALYST: "Reads everything within the operator and changes nothing.",
+    Role.TECHNICIAN: "Handles alarms and claims, repairs and completes work orders; reads stations and piles.",
+}
+
+# What a role of an operator's own may hold: what the built-in roles hold, nothing of the
+# platform; in the order above, which the permission grid follows.
+GRANTABLE = list(dict.fromkeys(name for names in ROLE_PERMISSIONS.values() for name in names))
+
+
+def permissions_named(names):
+    """The Permission rows of `app_label.codename` names."""
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    condition = Q(pk__in=[])
+    for name in names:
+        app_label, codename = name.split(".")
+        condition |= Q(content_type__app_label=app_label, codename=codename)
+    return Permission.objects.filter(condition).select_related("content_type")
+
+
 def role_groups_sync(apps) -> None:
     """Create the role groups and give each exactly its permissions."""
     from django.contrib.auth.management import create_permissions
@@ -74,8 +102,14 @@ def role_groups_sync(apps) -> None:
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
+    roles_exist = _model_exists(apps, "accounts", "role")
     for role, names in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role.value)
+        if roles_exist:
+            apps.get_model("accounts", "Role").objects.update_or_create(
+                group=group,
+                defaults={"operator": None, "name": role.value, "description": ROLE_DESCRIPTIONS[role]},
+            )
         perms = []
         for name in names:
             app_label, codename = name.split(".")

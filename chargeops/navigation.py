@@ -39,6 +39,15 @@ MENU = [
             (_("Pile security events"), "gateway:securityevent_list", "gateway.view_securityevent"),
         ],
     ),
+    (
+        _("System management"),
+        [
+            (_("Users"), "accounts:user_list", "accounts.view_user"),
+            (_("Roles"), "accounts:role_list", "accounts.view_role"),
+            (_("Operators"), "accounts:operator_list", "accounts.view_operator"),
+            (_("Audit log"), "audit:auditentry_list", "audit.view_auditentry"),
+        ],
+    ),
 ]
 
 

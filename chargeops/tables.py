@@ -15,11 +15,12 @@ from .views import model_permission, model_url
 
 class ActionsColumn(tables.Column):
     """The row's buttons. `actions` are URL actions of the row's model (`edit`, `delete`) shown
-    when the user holds the matching permission; `extra_template` adds model-specific buttons."""
+    when the user holds the matching permission (and `when(record)` allows them, for rows that
+    cannot change: a built-in role); `extra_template` adds model-specific buttons."""
 
     PERMISSIONS = {"edit": "change", "delete": "delete"}
 
-    def __init__(self, actions=("edit", "delete"), extra_template=None, **kwargs):
+    def __init__(self, actions=("edit", "delete"), extra_template=None, when=None, **kwargs):
         kwargs.setdefault("verbose_name", _("Actions"))
         kwargs.setdefault("orderable", False)
         kwargs.setdefault("empty_values", ())
@@ -28,12 +29,14 @@ class ActionsColumn(tables.Column):
         super().__init__(**kwargs)
         self.actions = actions
         self.extra_template = extra_template
+        self.when = when
 
     def render(self, record, table):
         user = table.request.user
+        actions = self.actions if self.when is None or self.when(record) else ()
         buttons = [
             (action, model_url(type(record), action, record.pk))
-            for action in self.actions
+            for action in actions
             if user.has_perm(model_permission(type(record), self.PERMISSIONS.get(action, action)))
         ]
         # Rendered without the request so that the page's context processors do not run per row;

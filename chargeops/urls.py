@@ -12,5 +12,6 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("analytics/", include("analytics.urls")),
     path("maintenance/", include("maintenance.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -88,6 +88,12 @@ class ObjectViewMixin:
     # The permission to ask for instead of the model's `<action>_<model>` one, for views that act
     # on one model by making another (a pile's page sends a command).
     permission: str | None = None
+    # The services' keyword for the object, where it is not the model's name (`work_order`, and
+    # `account` for a user, since `user` is whoever acts).
+    service_object_name: str | None = None
+
+    def service_object(self, obj) -> dict:
+        return {self.service_object_name or self.model._meta.model_name: obj}
 
     def get_action(self) -> str:
         return self.action
@@ -285,7 +291,7 @@ class ObjectEditView(ObjectViewMixin, TemplateView):
         user = self.request.user
         if self.object is None:
             return self.create_service(user=user, **data)
-        return self.update_service(user=user, **{self.model._meta.model_name: self.object}, **data)
+        return self.update_service(user=user, **self.service_object(self.object), **data)
 
     def get_success_url(self, obj) -> str:
         return obj.get_absolute_url()
@@ -321,7 +327,7 @@ class ObjectDeleteView(ObjectViewMixin, TemplateView):
         name = str(self.object)
         try:
             with transaction.atomic():
-                self.delete_service(user=request.user, **{self.model._meta.model_name: self.object})
+                self.delete_service(user=request.user, **self.service_object(self.object))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(self.object.get_absolute_url())
@@ -347,8 +353,6 @@ class ObjectActionView(ObjectViewMixin, TemplateView):
     service_kwargs: dict = {}
     success_message = ""
     form_class = None
-    # The service's keyword for the object, where it is not the model's name (`work_order`).
-    service_object_name: str | None = None
 
     def form_kwargs(self, obj) -> dict:
         return {}
@@ -368,8 +372,7 @@ class ObjectActionView(ObjectViewMixin, TemplateView):
         if form is not None:
             kwargs.update(form.service_kwargs())
         try:
-            name = self.service_object_name or self.model._meta.model_name
-            result = self.service(user=request.user, **{name: obj}, **kwargs)
+            result = self.service(user=request.user, **self.service_object(obj), **kwargs)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

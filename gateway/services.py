@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.choices import AuditAction
+from audit.services import audit_record
 from piles.models import Pile
 
 from .choices import CommandAction, CommandStatus, SecurityEventKind
@@ -66,6 +68,8 @@ def pile_key_set(*, user: User | None, pile: Pile, key: str | None = None) -> st
         pile=pile,
         detail=_("Set by %(user)s") % {"user": user} if user else _("Set from the command line"),
     )
+    # The log says only that the key changed: neither the key nor its hash is written there.
+    audit_record(user=user, obj=pile, action=AuditAction.KEY, changes={_("OCPP key"): [None, _("changed")]})
     return key
 
 

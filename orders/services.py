@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Operator, User
 from analytics.services import rollup_mark
+from audit.choices import AuditAction
+from audit.services import audit_created, audit_record
 from chargeops.db import objects_insert, rows_insert, rows_update
 from piles.choices import IdTagStatus
 from piles.models import Gun, IdTag, Pile
@@ -151,7 +153,15 @@ def tariff_create(*, user: User | None, operator: Operator, name: str) -> Tariff
     tariff = Tariff(operator=operator, name=name)
     tariff.full_clean()
     tariff.save()
+    audit_created(user=user, obj=tariff)
     return tariff
+
+
+def _schedule_text(periods) -> str:
+    """A schedule as the audit log shows it: “00:00 0.3000 + 0.1000; 08:00 …” (electricity
+    price + service fee per kWh from each start)."""
+    rows = sorted(periods, key=lambda period: period.starts_at)
+    return "; ".join(f"{row.starts_at:%H:%M} {row.electricity_price} + {row.service_fee}" for row in rows)
 
 
 @transaction.atomic
@@ -161,13 +171,20 @@ def tariff_schedule_set(
     """Replace the schedule that starts on `effective_from` with `periods` (dicts of starts_at,
     electricity_price, service_fee). Schedules of other dates are untouched."""
     _validate_schedule(periods)
-    tariff.periods.filter(effective_from=effective_from).delete()
+    replaced = tariff.periods.filter(effective_from=effective_from)
+    old = _schedule_text(replaced)
+    replaced.delete()
     created = []
     for row in periods:
         period = TariffPeriod(tariff=tariff, effective_from=effective_from, **row)
         period.full_clean()
         period.save()
         created.append(period)
+    # Read back: the prices as stored (rounded to the field's places), as the old ones were.
+    new = _schedule_text(tariff.periods.filter(effective_from=effective_from))
+    if new != old:
+        label = _("Schedule from %(date)s") % {"date": effective_from.isoformat()}
+        audit_record(user=user, obj=tariff, action=AuditAction.UPDATE, changes={label: [old, new]})
     return created
 
 

@@ -86,6 +86,21 @@ class Pile(ScopedModel):
 
     objects = PileQuerySet.as_manager()
 
+    # What the audit log leaves out: what the pile reports about itself over OCPP, and its key,
+    # whose setting has an entry of its own (with no value).
+    audit_exclude = {
+        "firmware_version",
+        "reported_vendor",
+        "reported_model",
+        "booted_at",
+        "firmware_status",
+        "diagnostics_status",
+        "ocpp_key_hash",
+        "registered_at",
+        "last_seen_at",
+        "connected",
+    }
+
     class Meta:
         ordering = ["station__name", "name"]
         verbose_name = _("charging pile")
@@ -151,6 +166,12 @@ class Pile(ScopedModel):
     @property
     def voltage_range(self) -> str:
         return f"{self.voltage_min}–{self.voltage_max} V"
+
+    def audit_values(self) -> dict[str, str]:
+        """The guns, which people set on the pile's form, as one value of the pile's audit log
+        entries (from the database: not any guns prefetched before a change)."""
+        guns = self.guns.order_by("connector_id")
+        return {str(_("Guns")): ", ".join(f"{gun.connector_id}: {gun.get_connector_type_display()}" for gun in guns)}
 
 
 class Gun(ScopedModel):

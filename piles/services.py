@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Operator, User
 from analytics.services import rollup_mark, rollup_mark_since
+from audit.services import audit_changes, audit_created, audit_deleted
 from chargeops.db import rows_insert, rows_update
 from maintenance.choices import ErrorCode
 from maintenance.services import FaultReport, alarms_report
@@ -97,21 +98,24 @@ def pile_create(*, user: User | None, station: Station, guns: list[dict], **data
     _check_gun_numbers(guns)
     pile.save()
     _guns_apply(pile, guns)
+    audit_created(user=user, obj=pile)
     return pile
 
 
 @transaction.atomic
 def pile_update(*, user: User | None, pile: Pile, guns: list[dict] | None = None, **data) -> Pile:
     operator_id = pile.station.area.operator_id
-    for field in PILE_FIELDS:
-        if field in data:
-            setattr(pile, field, data[field])
-    if pile.station.area.operator_id != operator_id:
-        raise ValidationError({"station": _("A pile can only move to a station of its own operator.")})
-    pile.full_clean()
-    pile.save(update_fields=PILE_FIELDS)
-    if guns is not None:
-        _guns_apply(pile, guns)
+    # The guns are a value of the pile's entry (Pile.audit_values): one entry for the whole form.
+    with audit_changes(user=user, obj=pile):
+        for field in PILE_FIELDS:
+            if field in data:
+                setattr(pile, field, data[field])
+        if pile.station.area.operator_id != operator_id:
+            raise ValidationError({"station": _("A pile can only move to a station of its own operator.")})
+        pile.full_clean()
+        pile.save(update_fields=PILE_FIELDS)
+        if guns is not None:
+            _guns_apply(pile, guns)
     return pile
 
 
@@ -129,13 +133,15 @@ def pile_delete(*, user: User | None, pile: Pile) -> None:
             _("Pile “%(pile)s” cannot be deleted: it has %(count)d work order(s). Disable it instead.")
             % {"pile": pile, "count": work_orders}
         )
+    audit_deleted(user=user, obj=pile)
     pile.delete()
 
 
 @transaction.atomic
 def pile_set_usage(*, user: User | None, pile: Pile, usage_state: str) -> Pile:
-    pile.usage_state = UsageState(usage_state)
-    pile.save(update_fields=["usage_state"])
+    with audit_changes(user=user, obj=pile):
+        pile.usage_state = UsageState(usage_state)
+        pile.save(update_fields=["usage_state"])
     return pile
 
 

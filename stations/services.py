@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Operator, User
+from audit.services import audit_changes, audit_created, audit_deleted
 
 from .models import Area, Station
 
@@ -33,14 +34,16 @@ def area_create(*, user: User | None, operator: Operator | None = None, name: st
     area = Area(operator=operator, name=name, description=description)
     area.full_clean()
     area.save()
+    audit_created(user=user, obj=area)
     return area
 
 
 @transaction.atomic
 def area_update(*, user: User | None, area: Area, **data) -> Area:
-    _apply(area, AREA_FIELDS, data)
-    area.full_clean()
-    area.save()
+    with audit_changes(user=user, obj=area):
+        _apply(area, AREA_FIELDS, data)
+        area.full_clean()
+        area.save()
     return area
 
 
@@ -52,6 +55,7 @@ def area_delete(*, user: User | None, area: Area) -> None:
             _("Area “%(area)s” still has %(count)d station(s); move them to another area first.")
             % {"area": area, "count": count}
         )
+    audit_deleted(user=user, obj=area)
     area.delete()
 
 
@@ -61,9 +65,10 @@ def stations_move(*, user: User | None, stations, area: Area) -> int:
     stations = list(stations)
     _same_operator(area.operator_id, *stations)
     for station in stations:
-        station.area = area
-        station.full_clean()
-        station.save(update_fields=["area"])
+        with audit_changes(user=user, obj=station):
+            station.area = area
+            station.full_clean()
+            station.save(update_fields=["area"])
     return len(stations)
 
 
@@ -74,16 +79,18 @@ def station_create(*, user: User | None, area: Area, **data) -> Station:
     _apply(station, STATION_FIELDS, data)
     station.full_clean()
     station.save()
+    audit_created(user=user, obj=station)
     return station
 
 
 @transaction.atomic
 def station_update(*, user: User | None, station: Station, **data) -> Station:
     operator_id = station.area.operator_id
-    _apply(station, STATION_FIELDS, data)
-    _same_operator(operator_id, station.area, station.tariff)
-    station.full_clean()
-    station.save()
+    with audit_changes(user=user, obj=station):
+        _apply(station, STATION_FIELDS, data)
+        _same_operator(operator_id, station.area, station.tariff)
+        station.full_clean()
+        station.save()
     return station
 
 
@@ -101,4 +108,5 @@ def station_delete(*, user: User | None, station: Station) -> None:
             _("Station “%(station)s” cannot be deleted: it still has %(what)s.")
             % {"station": station, "what": _(" and ").join(reasons)}
         )
+    audit_deleted(user=user, obj=station)
     station.delete()

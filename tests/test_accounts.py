@@ -8,21 +8,21 @@ from .factories import PASSWORD, UserFactory
 def test_a_user_changes_their_own_password(client, operator):
     user = UserFactory(operator=operator)
     client.force_login(user)
-    page = client.get(reverse("password_change"))
-    assert page.status_code == 200 and reverse("password_change") in page.content.decode()
+    page = client.get(reverse("accounts:password_change"))
+    assert page.status_code == 200 and reverse("accounts:password_change") in page.content.decode()
     wrong = client.post(
-        reverse("password_change"),
+        reverse("accounts:password_change"),
         {"old_password": "not-it", "new_password1": "Gr33n-Volts-2026", "new_password2": "Gr33n-Volts-2026"},
     )
     assert wrong.status_code == 200 and "old_password" in wrong.context["form"].errors
     weak = client.post(
-        reverse("password_change"), {"old_password": PASSWORD, "new_password1": "123", "new_password2": "123"}
+        reverse("accounts:password_change"), {"old_password": PASSWORD, "new_password1": "123", "new_password2": "123"}
     )
     assert weak.status_code == 200 and "new_password2" in weak.context["form"].errors
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
     done = client.post(
-        reverse("password_change"),
+        reverse("accounts:password_change"),
         {"old_password": PASSWORD, "new_password1": "Gr33n-Volts-2026", "new_password2": "Gr33n-Volts-2026"},
     )
     assert done.status_code == 302

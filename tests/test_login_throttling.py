@@ -11,7 +11,7 @@ from .factories import PASSWORD, UserFactory
 
 
 def sign_in(client, username, password, address="10.0.0.1"):
-    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+    return client.post(reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def signed_in(response) -> bool:

@@ -56,7 +56,7 @@ class ModelViewTests:
     def test_anonymous_is_sent_to_login(self, client, db):
         response = client.get(self.url("list"))
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("accounts:login"))
 
     def test_list_shows_own_objects_only(self, client, operator, other_operator):
         own, foreign = self.make(operator), self.make(other_operator)
@@ -147,7 +147,8 @@ class ModelViewTests:
         assert client.get(self.url("add")).status_code == 403
         assert client.post(self.url("add"), self.valid_data(operator)).status_code == 403
         assert client.post(self.url("edit", obj.pk), self.valid_data(operator)).status_code == 403
-        assert client.post(self.url("delete", obj.pk)).status_code == 403
+        if self.supports_delete:
+            assert client.post(self.url("delete", obj.pk)).status_code == 403
         assert self.model.objects.filter(pk=obj.pk).exists()
 
     def test_technician_reads_but_cannot_change(self, client, operator):
@@ -156,7 +157,8 @@ class ModelViewTests:
         expected = 200 if self.technician_can_view else 403
         assert client.get(self.url("list")).status_code == expected
         assert client.get(self.url("add")).status_code == 403
-        assert client.post(self.url("delete", obj.pk)).status_code == 403
+        if self.supports_delete:
+            assert client.post(self.url("delete", obj.pk)).status_code == 403
 
     def test_platform_admin_sees_every_operator(self, client, operator, other_operator, platform_admin):
         own, foreign = self.make(operator), self.make(other_operator)

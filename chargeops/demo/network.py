@@ -8,7 +8,10 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
+from accounts.choices import Role as BuiltinRole
 from accounts.models import Operator, User
+from accounts.roles import ROLE_PERMISSIONS, permissions_named
+from accounts.services import role_create
 from orders.models import Tariff
 from orders.services import tariff_create, tariff_schedule_set
 from piles.choices import GunStatus, IdTagStatus, UsageState
@@ -111,6 +114,15 @@ class NetworkMixin:
                     for start, price, service in rows
                 ]
                 tariff_schedule_set(user=users["admin"], tariff=tariff, effective_from=effective_from, periods=periods)
+            # A role of the operator's own: a technician who also assigns and confirms repairs.
+            role_create(
+                user=users["admin"],
+                name="Shift lead",
+                description="Leads a maintenance shift: a technician who also assigns and confirms work orders.",
+                permissions=permissions_named(
+                    [*ROLE_PERMISSIONS[BuiltinRole.TECHNICIAN], "maintenance.confirm_workorder"]
+                ),
+            )
             self.ops.append(
                 OperatorState(
                     spec=spec,
@@ -142,6 +154,8 @@ class NetworkMixin:
                 area.full_clean()
             Area.objects.bulk_create(areas.values())
             self.counts["areas"] += len(areas)
+            # The first technician looks after the first area; the others take work from anywhere.
+            op.techs[0].areas.set([next(iter(areas.values()))])
 
             models = Weighted((model, model.share) for model in spec.pile_models)
             stations = []

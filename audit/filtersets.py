@@ -1,0 +1,86 @@
+import django_filters
+from django import forms
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Operator, User
+from analytics.selectors import local_days_condition
+from analytics.services import day_bounds
+from chargeops.filtersets import BaseFilterSet, LocalDaysFilter
+
+from .choices import AuditAction
+from .models import AuditEntry
+
+
+def type_name(content_type: ContentType) -> str:
+    model = content_type.model_class()
+    # A model since removed from the code has only its content type's name left.
+    return str(capfirst(model._meta.verbose_name if model else content_type.name))
+
+
+def object_types(user, also: str = "") -> list[tuple[int, str]]:
+    """The types of object the user's log has entries about, by name; `also` (a content type
+    id) joins them, so that the history of an object with no entries yet is an empty list and
+    not a refused filter."""
+    ids = set(AuditEntry.objects.for_user(user).order_by().values_list("content_type", flat=True).distinct())
+    if also.isdigit():
+        ids.add(int(also))
+    types = ContentType.objects.filter(pk__in=ids)
+    return sorted(((content_type.pk, type_name(content_type)) for content_type in types), key=lambda pair: pair[1])
+
+
+def people(user):
+    """Who may appear as the author of the user's entries: their operator's people (platform
+    admins: everyone)."""
+    if user.operator_id is not None:
+        users = User.objects.filter(operator=user.operator_id)
+    elif user.is_superuser:
+        users = User.objects.all()
+    else:
+        users = User.objects.none()
+    return users.order_by("username")
+
+
+class OperatorDaysFilter(LocalDaysFilter):
+    """A range of days of the entry's time, each entry's days in its operator's time zone; the
+    platform's own entries (no operator) by UTC days."""
+
+    def filter(self, qs, value):
+        if not value or (value.start is None and value.stop is None):
+            return qs
+        user = self.parent.request.user
+        zones = Operator.objects.for_user(user).order_by().values_list("time_zone", flat=True).distinct()
+        condition = local_days_condition(self.field_name, value.start, value.stop, self.station_path, zones)
+        platform = Q(operator__isnull=True)
+        if value.start is not None:
+            platform &= Q(**{f"{self.field_name}__gte": day_bounds(value.start, "UTC")[0]})
+        if value.stop is not None:
+            platform &= Q(**{f"{self.field_name}__lt": day_bounds(value.stop, "UTC")[1]})
+        return qs.filter(condition | platform)
+
+
+class AuditEntryFilterSet(BaseFilterSet):
+    """Entries by object name or username, action, object type, author and the operator's local
+    day; `object_id` with `object_type` is one object's history (the History link of its page)."""
+
+    search_fields = ("object_repr", "username")
+
+    action = django_filters.MultipleChoiceFilter(
+        choices=AuditAction.choices, label=_("Action"), widget=forms.CheckboxSelectMultiple
+    )
+    object_type = django_filters.ChoiceFilter(field_name="content_type", label=_("Object type"))
+    user = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label=_("User"))
+    day = OperatorDaysFilter(field_name="at", station_path="operator", label=_("Day (operator's time zone)"))
+    object_id = django_filters.NumberFilter(widget=forms.HiddenInput)
+
+    class Meta:
+        model = AuditEntry
+        fields = ["q", "action", "object_type", "user", "day", "object_id"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.request.user
+        self.filters["object_type"].extra["choices"] = object_types(user, also=self.data.get("object_type", ""))
+        self.filters["user"].queryset = people(user)
