@@ -58,6 +58,10 @@ def platform_operator_field(form, user) -> None:
         del form.fields["operator"]
 
 
+def owned_label(obj) -> str:
+    return f"{obj} · {obj.operator}" if obj.operator_id else str(obj)
+
+
 def password_fields() -> dict:
     """A new password typed twice; the services hold it to Django's password rules."""
     return {
@@ -110,6 +114,11 @@ class UserForm(ScopedModelForm):
         super().__init__(*args, user=user, **kwargs)
         platform_operator_field(self, user)
         self.fields["roles"].queryset = self.fields["roles"].queryset.select_related("operator")
+        if user.is_platform_admin:
+            # Every operator's own roles and areas are listed: say whose each one is.
+            self.fields["roles"].label_from_instance = owned_label
+            self.fields["areas"].queryset = self.fields["areas"].queryset.select_related("operator")
+            self.fields["areas"].label_from_instance = owned_label
         if self.instance.pk:
             self.initial.setdefault("roles", self.instance.roles)
             self.initial.setdefault("areas", list(self.instance.areas.all()))
