@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import audit_changes, audit_created, audit_deleted
+from chargeops.models import fields_set
 
 from .choices import Role as BuiltinRole
 from .models import Operator, Role, User
@@ -55,12 +56,6 @@ def login_failures_clear(*, username: str) -> None:
 # People, roles and operators. Who may call these is checked by the views' permissions; what
 # follows is what no one may do, whatever their role: give more than they hold, reach into
 # another operator, or leave an operator without an admin.
-
-
-def _apply(instance, fields, data) -> None:
-    for field in fields:
-        if field in data:
-            setattr(instance, field, data[field])
 
 
 def _permission_names(permissions) -> set[str]:
@@ -144,7 +139,7 @@ def user_create(
     if operator is None:
         raise ValidationError({"operator": _("Choose the operator the user belongs to.")})
     account = User(operator=operator)
-    _apply(account, USER_FIELDS, data)
+    fields_set(account, USER_FIELDS, data)
     _username_check(account)
     _password_check(password, account)
     account.set_password(password)
@@ -161,7 +156,7 @@ def user_create(
 @transaction.atomic
 def user_update(*, user: User | None, account: User, roles=None, areas=None, **data) -> User:
     with audit_changes(user=user, obj=account):
-        _apply(account, USER_FIELDS, data)
+        fields_set(account, USER_FIELDS, data)
         _username_check(account)
         account.full_clean(exclude=["password"])
         account.save(update_fields=USER_FIELDS)
@@ -249,7 +244,7 @@ def role_create(
 def role_update(*, user: User | None, role: Role, permissions=None, **data) -> Role:
     _custom_role(role)
     with audit_changes(user=user, obj=role):
-        _apply(role, ROLE_FIELDS, data)
+        fields_set(role, ROLE_FIELDS, data)
         _role_name_check(role)
         role.full_clean()
         role.save()
@@ -288,7 +283,7 @@ OPERATOR_FIELDS = (
 @transaction.atomic
 def operator_create(*, user: User | None, **data) -> Operator:
     operator = Operator()
-    _apply(operator, OPERATOR_FIELDS, data)
+    fields_set(operator, OPERATOR_FIELDS, data)
     operator.full_clean()
     operator.save()
     audit_created(user=user, obj=operator)
@@ -298,7 +293,7 @@ def operator_create(*, user: User | None, **data) -> Operator:
 @transaction.atomic
 def operator_update(*, user: User | None, operator: Operator, **data) -> Operator:
     with audit_changes(user=user, obj=operator):
-        _apply(operator, OPERATOR_FIELDS, data)
+        fields_set(operator, OPERATOR_FIELDS, data)
         operator.full_clean()
         operator.save()
     return operator

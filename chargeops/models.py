@@ -38,3 +38,10 @@ class ScopedModel(models.Model):
         for part in self.operator_path.split("__"):
             obj = getattr(obj, part)
         return obj
+
+
+def fields_set(instance, fields, data: dict) -> None:
+    """Set on `instance` those of `fields` that `data` names: a service's partial update."""
+    for field in fields:
+        if field in data:
+            setattr(instance, field, data[field])

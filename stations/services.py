@@ -7,17 +7,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Operator, User
 from audit.services import audit_changes, audit_created, audit_deleted
+from chargeops.models import fields_set
 
 from .models import Area, Station
 
 AREA_FIELDS = ("name", "description")
 STATION_FIELDS = ("area", "name", "address", "latitude", "longitude", "time_zone", "tariff")
-
-
-def _apply(instance, fields, data) -> None:
-    for field in fields:
-        if field in data:
-            setattr(instance, field, data[field])
 
 
 def _same_operator(operator_id, *related) -> None:
@@ -41,7 +36,7 @@ def area_create(*, user: User | None, operator: Operator | None = None, name: st
 @transaction.atomic
 def area_update(*, user: User | None, area: Area, **data) -> Area:
     with audit_changes(user=user, obj=area):
-        _apply(area, AREA_FIELDS, data)
+        fields_set(area, AREA_FIELDS, data)
         area.full_clean()
         area.save()
     return area
@@ -76,7 +71,7 @@ def stations_move(*, user: User | None, stations, area: Area) -> int:
 def station_create(*, user: User | None, area: Area, **data) -> Station:
     _same_operator(area.operator_id, data.get("tariff"))
     station = Station(area=area, created_by=user)
-    _apply(station, STATION_FIELDS, data)
+    fields_set(station, STATION_FIELDS, data)
     station.full_clean()
     station.save()
     audit_created(user=user, obj=station)
@@ -87,7 +82,7 @@ def station_create(*, user: User | None, area: Area, **data) -> Station:
 def station_update(*, user: User | None, station: Station, **data) -> Station:
     operator_id = station.area.operator_id
     with audit_changes(user=user, obj=station):
-        _apply(station, STATION_FIELDS, data)
+        fields_set(station, STATION_FIELDS, data)
         _same_operator(operator_id, station.area, station.tariff)
         station.full_clean()
         station.save()
