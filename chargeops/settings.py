@@ -194,6 +194,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ChargeOps <noreply@lo
 
 # Piles are shown offline when they have not been heard from for this long.
 PILE_OFFLINE_AFTER_SECONDS = int(os.environ.get("PILE_OFFLINE_AFTER_SECONDS", "900"))
+# The most pile rows one Excel import may hold: checked and written within the web request.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000"))
 # Behind a reverse proxy (which ends TLS for OCPP security profile 2) the pile's address is the
 # first X-Forwarded-For entry; trust it only when the proxy sets it.
 OCPP_TRUST_FORWARDED_FOR = os.environ.get("OCPP_TRUST_FORWARDED_FOR", "").lower() in ("1", "true", "yes")

@@ -169,8 +169,9 @@ class Pile(ScopedModel):
 
     def audit_values(self) -> dict[str, str]:
         """The guns, which people set on the pile's form, as one value of the pile's audit log
-        entries (from the database: not any guns prefetched before a change)."""
-        guns = self.guns.order_by("connector_id")
+        entries. The audit log calls it on a copy it has just read (prefetching the guns when it
+        reads many piles at once), never on the instance a change is made to."""
+        guns = sorted(self.guns.all(), key=lambda gun: gun.connector_id)
         return {str(_("Guns")): ", ".join(f"{gun.connector_id}: {gun.get_connector_type_display()}" for gun in guns)}
 
 
