@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "chargeops.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -161,7 +162,24 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# On where `collectstatic` ran with it on (the image does both at build): the platform serves the
+# collected copies itself through WhiteNoise, under names that carry a hash of their content, so
+# that browsers keep them without asking again, and each stored compressed as well. Off, static
+# files are served as before, by `runserver` from their source folders, so `make demo`, the tests
+# and the benchmarks need no `collectstatic`.
+STATIC_COLLECTED = env_bool("STATIC_COLLECTED", False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if STATIC_COLLECTED:
+    STORAGES["staticfiles"]["BACKEND"] = "chargeops.storage.CollectedStaticStorage"
+    # Right after SecurityMiddleware, as WhiteNoise asks: static files skip sessions and sign-in.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
