@@ -9,6 +9,7 @@ its object, its related objects or its model's choices are gone.
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
@@ -47,7 +48,31 @@ def _fields(model) -> list[models.Field]:
     ]
 
 
-def _text(obj, field: models.Field) -> str:
+@dataclass(frozen=True)
+class _Column:
+    """An audited field with its label and, for a choice field, its choices' labels, in the
+    active language: worked out once per model and call, not once per object."""
+
+    field: models.Field
+    label: str
+    choices: dict | None
+    secret: bool
+
+
+def _columns(model) -> list[_Column]:
+    return [
+        _Column(
+            field=field,
+            label=str(capfirst(field.verbose_name)),
+            choices={value: str(label) for value, label in field.flatchoices} if field.choices else None,
+            secret=_is_secret(field.name),
+        )
+        for field in _fields(model)
+    ]
+
+
+def _text(obj, column: _Column) -> str:
+    field = column.field
     if field.many_to_many:
         return ", ".join(sorted(str(related) for related in getattr(obj, field.name).all()))
     if field.is_relation:
@@ -56,8 +81,8 @@ def _text(obj, field: models.Field) -> str:
     value = field.value_from_object(obj)
     if value is None:
         return ""
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
+    if column.choices is not None:
+        return column.choices.get(value, str(value))
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, datetime):
@@ -72,12 +97,11 @@ def _snapshot(obj) -> dict[str, str]:
     return _values(model._base_manager.select_related(*foreign_keys).get(pk=obj.pk))
 
 
-def _values(stored) -> dict[str, str]:
-    fields = _fields(type(stored))
+def _values(stored, columns: list[_Column] | None = None) -> dict[str, str]:
     values = {}
-    for field in fields:
-        text = _text(stored, field)
-        values[str(capfirst(field.verbose_name))] = _Secret(text) if _is_secret(field.name) else text
+    for column in columns or _columns(type(stored)):
+        text = _text(stored, column)
+        values[column.label] = _Secret(text) if column.secret else text
     if hasattr(stored, "audit_values"):
         values.update({str(label): str(value) for label, value in stored.audit_values().items()})
     return values
@@ -151,8 +175,14 @@ def audit_created_many(*, user: User | None, objects: list[models.Model], prefet
     if issubclass(model, ScopedModel) and "__" in path:
         related.append(path)
     stored = model._base_manager.select_related(*related).prefetch_related(*prefetch).in_bulk([o.pk for o in objects])
+    columns = _columns(model)
     entries = [
-        _entry(user=user, obj=stored[obj.pk], action=AuditAction.CREATE, changes=_changes({}, _values(stored[obj.pk])))
+        _entry(
+            user=user,
+            obj=stored[obj.pk],
+            action=AuditAction.CREATE,
+            changes=_changes({}, _values(stored[obj.pk], columns)),
+        )
         for obj in objects
     ]
     AuditEntry.objects.bulk_create(entries, batch_size=1000)

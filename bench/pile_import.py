@@ -4,9 +4,11 @@
         .venv/bin/python bench/pile_import.py [--rows 10000]
 
 On a fresh PostgreSQL database: a network of 50 stations, a workbook of N pile rows (two guns
-each) made from the downloaded template's columns, then the times of reading + checking the
-file (what the preview costs) and of importing it through the services (what the confirmation
-costs, audit entries included). Not part of the test run.
+each) made from the template's columns, then the times of each step of the import job: the
+upload request, the check task (what the preview costs) and the import task (what the
+confirmation costs, audit entries included). Then the round trip: the piles exported as a
+filled template and imported again, which must find every one unchanged. Not part of the
+test run.
 """
 
 import argparse
@@ -54,11 +56,11 @@ def network_create():
 def workbook(rows: int) -> bytes:
     from openpyxl import Workbook
 
-    from piles.importer import import_columns
+    from piles.importer import PileImporter
 
     book = Workbook()
     sheet = book.active
-    sheet.append([column.label for column in import_columns()])
+    sheet.append([column.label for column in PileImporter().columns()])
     for n in range(rows):
         station = f"Station {n % STATIONS:03d}"
         sheet.append(
@@ -88,36 +90,61 @@ def run(rows: int, url: str) -> None:
 
     database_reset(url)
     django.setup()
+    from unittest import mock
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command
     from django.db import connection
 
     from audit.models import AuditEntry
-    from piles.importer import import_rows_validate, pile_sheet_read
+    from chargeops import tasks
+    from chargeops.services import import_job_check, import_job_confirm, import_job_create, import_job_run
+    from piles.importer import PileImporter
     from piles.models import Gun, Pile
-    from piles.services import piles_import
 
     connection.close()
     call_command("migrate", verbosity=0)
     user = network_create()
     content = workbook(rows)
 
-    started = time.monotonic()
-    sheet = pile_sheet_read(BytesIO(content))
-    read = time.monotonic() - started
-    plan = import_rows_validate(user=user, rows=sheet.rows, update_existing=False)
-    checked = time.monotonic() - started
-    assert plan.is_valid, plan.errors[:5]
+    def upload(content: bytes):
+        """What the web request does (store, queue), then the check task, then the confirmation
+        and the import task, each timed; the tasks are called as the worker calls them."""
+        times = {}
+        started = time.monotonic()
+        with mock.patch.object(tasks.import_job_check_task, "delay"):
+            job = import_job_create(
+                user=user, kind="piles", file=SimpleUploadedFile("bench.xlsx", content), update_existing=True
+            )
+        times["upload request"] = time.monotonic() - started
+        started = time.monotonic()
+        job = import_job_check(job_id=job.pk)
+        times["check task (the preview)"] = time.monotonic() - started
+        assert job.status == "checked", job.errors[:5]
+        started = time.monotonic()
+        with mock.patch.object(tasks.import_job_run_task, "delay"):
+            import_job_confirm(user=user, job=job)
+        job = import_job_run(job_id=job.pk)
+        times["import task (the confirmation)"] = time.monotonic() - started
+        assert job.status == "done", job.message
+        return job, times
 
-    started = time.monotonic()
-    result = piles_import(user=user, plan=plan)
-    imported = time.monotonic() - started
+    job, times = upload(content)
     assert (Pile.objects.count(), Gun.objects.count()) == (rows, 2 * rows)
+    print(f"{rows:,} rows, {len(content) / 1024:.0f} KB workbook: new piles")
+    for name, seconds in times.items():
+        print(f"  {name:32} {seconds:6.2f} s")
+    entries = AuditEntry.objects.count()
+    print(f"  {'total':32} {sum(times.values()):6.2f} s   ({job.created:,} created, {entries:,} audit entries)")
 
-    print(f"{rows:,} rows, {len(content) / 1024:.0f} KB workbook")
-    print(f"  read           {read:6.2f} s")
-    print(f"  read + check   {checked:6.2f} s   (the preview)")
-    print(f"  import         {imported:6.2f} s   (the confirmation: {result.created:,} piles created)")
-    print(f"  total          {checked + imported:6.2f} s   ({AuditEntry.objects.count():,} audit entries)")
+    started = time.monotonic()
+    exported = PileImporter().template_build(user=user, rows=PileImporter().export_rows(user=user, limit=rows))
+    export_time = time.monotonic() - started
+    job, times = upload(exported)
+    assert (job.created, job.updated, job.unchanged, AuditEntry.objects.count()) == (0, 0, rows, entries)
+    print(f"the same {rows:,} piles exported ({export_time:.2f} s) and imported again with updates: unchanged")
+    for name, seconds in times.items():
+        print(f"  {name:32} {seconds:6.2f} s")
     connection.close()
 
 

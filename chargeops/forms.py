@@ -6,6 +6,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .views import model_permission, model_url
 
@@ -99,3 +100,21 @@ class ScopedInlineFormSet(BaseInlineFormSet):
             row.pop(self.fk.name, None)
             rows.append(row)
         return rows
+
+
+class ImportForm(forms.Form):
+    """A filled-in template to check and, once its preview is confirmed, import."""
+
+    file = forms.FileField(
+        label=_lazy("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
+    )
+    update_existing = forms.BooleanField(required=False)
+
+    def __init__(self, *args, user, importer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("The template, filled in: one row per %(noun)s.") % {"noun": importer.noun}
+        if user.has_perm(importer.permission("change")):
+            self.fields["update_existing"].label = importer.update_label
+            self.fields["update_existing"].help_text = importer.update_help
+        else:
+            del self.fields["update_existing"]

@@ -4,9 +4,18 @@ Each scoped model names the path from itself to its `accounts.Operator` in `oper
 `Model.objects.for_user(user)` is then the one way to read rows a user may see. Platform admins
 (superusers without an operator) see every operator's rows; anyone else sees only their own
 operator's, and a user with neither sees nothing.
+
+Also the one model of the generic machinery: `ImportJob`, a batch import from a template.
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ImportStatus
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -45,3 +54,74 @@ def fields_set(instance, fields, data: dict) -> None:
     for field in fields:
         if field in data:
             setattr(instance, field, data[field])
+
+
+def import_upload_to(job, filename: str) -> str:
+    # A random name: the uploader's file name is shown, never used as a path.
+    return f"imports/{job.kind}/{uuid.uuid4().hex}.xlsx"
+
+
+class ImportJob(ScopedModel):
+    """One upload of a filled-in template and what became of it: checked in the background,
+    shown as a preview, confirmed by the person who uploaded it, imported in the background.
+    The file is kept only while the import can still be confirmed; what the check found (the
+    counts, the first problems and rows) stays on the job for its page."""
+
+    operator = models.ForeignKey(
+        "accounts.Operator",
+        verbose_name=_("operator"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="import_jobs",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # The importer's name (`piles`): see chargeops.imports.register.
+    kind = models.CharField(_("kind"), max_length=30)
+    file = models.FileField(_("file"), upload_to=import_upload_to, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    # The uploader's language: the checks' messages are written in it, away from their request.
+    language = models.CharField(_("language"), max_length=10)
+    update_existing = models.BooleanField(_("update existing objects"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus, default=ImportStatus.PENDING)
+    # Why a file was refused or an import failed.
+    message = models.TextField(_("message"), blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    to_create = models.PositiveIntegerField(_("to create"), default=0)
+    to_update = models.PositiveIntegerField(_("to update"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    error_count = models.PositiveIntegerField(_("problems"), default=0)
+    bad_rows = models.PositiveIntegerField(_("rows with problems"), default=0)
+    # The first problems as [row, column, message] and good rows as [row, action, cells…].
+    errors = models.JSONField(_("problems found"), default=list, blank=True)
+    preview = models.JSONField(_("preview"), default=list, blank=True)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    # When the running phase (checking or importing) began, and when the import ended.
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        indexes = [models.Index(fields=["operator", "kind", "-created_at"], name="import_job_recent_idx")]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in ImportStatus.running()
+
+    @property
+    def rows_to_write(self) -> int:
+        return self.to_create + self.to_update
+
+    @property
+    def can_confirm(self) -> bool:
+        """Checked, and with something to write: a file whose rows all match is not imported."""
+        return self.status == ImportStatus.CHECKED and self.rows_to_write > 0

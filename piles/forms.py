@@ -1,7 +1,6 @@
 from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from chargeops.forms import ScopedInlineFormSet, ScopedModelForm
 
@@ -53,25 +52,3 @@ class BaseGunFormSet(ScopedInlineFormSet):
 GunFormSet = inlineformset_factory(
     Pile, Gun, form=GunForm, formset=BaseGunFormSet, extra=0, min_num=1, validate_min=False, can_delete=True, max_num=8
 )
-
-
-class PileImportForm(forms.Form):
-    """An Excel workbook of piles to check (and, once confirmed, import)."""
-
-    file = forms.FileField(
-        label=_lazy("Excel file (.xlsx)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
-        help_text=_lazy("The template, filled in: one row per pile."),
-    )
-    update_existing = forms.BooleanField(
-        label=_lazy("Update piles that already exist"),
-        required=False,
-        help_text=_lazy(
-            "A row whose charge point id is one of your piles changes that pile. Unticked, such a row is an error."
-        ),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not user.has_perm("piles.change_pile"):
-            del self.fields["update_existing"]

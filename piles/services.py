@@ -4,7 +4,6 @@ demo data all call these functions."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,15 +15,13 @@ from accounts.models import Operator, User
 from analytics.services import rollup_mark, rollup_mark_since
 from audit.services import audit_changes, audit_created, audit_created_many, audit_deleted
 from chargeops.db import rows_insert, rows_update
+from chargeops.imports import ImportPlan, ImportResult, Progress, no_progress
 from maintenance.choices import ErrorCode
 from maintenance.services import FaultReport, alarms_report
 from stations.models import Station
 
 from .choices import GunStatus, OnlineStatus, UsageState
 from .models import Gun, Pile, StatusChange
-
-if TYPE_CHECKING:
-    from .importer import ImportPlan
 
 # The fields of a pile that people set (forms, import); the rest is learnt from the pile.
 PILE_FIELDS = [
@@ -300,18 +297,21 @@ def piles_mark_silent_offline(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def piles_create_many(*, user: User | None, piles: list[tuple[dict, list[dict]]]) -> list[Pile]:
+def piles_create_many(
+    *, user: User | None, piles: list[tuple[dict, list[dict]]], progress: Progress = no_progress
+) -> list[Pile]:
     """`pile_create` for many piles, each given as (fields, gun rows), in a few statements: the
     batch import's path for new piles (10,000 through `pile_create` take minutes). Each pile and
     gun is checked as there; the constraints (unique charge point ids and names, gun numbers)
     are left to the database, whose refusal undoes every pile. The stations are the caller's,
     already loaded from the user's operator."""
     new, guns = [], []
-    for fields, gun_rows in piles:
+    for done, (fields, gun_rows) in enumerate(piles, start=1):
         pile = Pile(**{field: fields[field] for field in PILE_FIELDS if field in fields})
         pile.full_clean(exclude=["station"], validate_unique=False, validate_constraints=False)
         _check_gun_numbers(gun_rows)
         new.append(pile)
+        progress(done)
     try:
         with transaction.atomic():
             Pile.objects.bulk_create(new, batch_size=1000)
@@ -329,29 +329,25 @@ def piles_create_many(*, user: User | None, piles: list[tuple[dict, list[dict]]]
     return new
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-
-
 @transaction.atomic
-def piles_import(*, user: User, plan: "ImportPlan") -> ImportResult:
+def piles_import(*, user: User, plan: ImportPlan, progress: Progress = no_progress) -> ImportResult:
     """Write a checked batch import: every row or, when any row fails, none. Updates go
     through `pile_update` one by one; new piles through `piles_create_many`. Either way the
-    audit log has an entry per pile, as if each had been entered by hand."""
-    if plan.errors or not plan.rows:
+    audit log has an entry per pile, as if each had been entered by hand. Rows that match
+    their pile already are not written at all."""
+    if not plan.is_valid:
         raise ValidationError(_("The file has errors; nothing was imported."))
-    for row in plan.rows:
-        if row.pile is None:
-            continue
+    updates = [row for row in plan.rows if row.target is not None]
+    for done, row in enumerate(updates, start=1):
         try:
-            pile_update(user=user, pile=row.pile, guns=row.guns, **row.fields)
+            pile_update(user=user, pile=row.target, **row.fields)
         except ValidationError as error:
             # Checked moments ago; a change saved since ends the whole import, and says where.
             raise ValidationError(
                 _("Row %(row)s: %(message)s Nothing was imported.")
                 % {"row": row.number, "message": " ".join(error.messages)}
             ) from error
-    piles_create_many(user=user, piles=[(row.fields, row.guns) for row in plan.rows if row.pile is None])
-    return ImportResult(created=plan.created, updated=plan.updated)
+        progress(done)
+    creates = [(row.fields, row.fields["guns"]) for row in plan.rows if row.target is None]
+    piles_create_many(user=user, piles=creates, progress=lambda done: progress(len(updates) + done))
+    return ImportResult(created=plan.created, updated=plan.updated, unchanged=plan.unchanged)

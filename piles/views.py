@@ -1,38 +1,30 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView, View
 
-from chargeops.export import XLSX_TYPE
+from chargeops.import_views import ImportConfirmView, ImportJobView, ImportStartView, ImportTemplateView
 from chargeops.views import (
     ObjectActionView,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
     ObjectListView,
-    ObjectViewMixin,
 )
 from gateway.choices import CommandAction, CommandStatus
 from gateway.forms import CommandForm, command_forms
 from gateway.services import command_create
 from orders.models import ChargingOrder
 
-from . import importer, services
+from . import services
 from .choices import UsageState
 from .filtersets import PileFilterSet
-from .forms import GunFormSet, PileForm, PileImportForm
+from .forms import GunFormSet, PileForm
+from .importer import PileImporter
 from .models import Gun, Pile
 from .selectors import max_gun_number, piles_for_list
 from .tables import GunStatusColumn, PileTable
 
 # Columns beyond this many guns would make the list unreadable; gun details show the rest.
 MAX_GUN_COLUMNS = 4
-# A preview lists this many good rows and errors; a file of 10,000 would make a page of megabytes.
-PREVIEW_ROWS = 200
 
 
 class PileListView(ObjectListView):
@@ -138,89 +130,17 @@ class GunDetailView(ObjectDetailView):
         return context
 
 
-class PileImportMixin(ObjectViewMixin):
-    """The batch import's pages: adding piles is what they need, and they share the preview."""
-
-    model = Pile
-    action = "add"
-
-    def render_preview(self, plan: importer.ImportPlan, *, token: str | None, update_existing: bool):
-        context = self.get_context_data(
-            plan=plan,
-            errors=plan.errors[:PREVIEW_ROWS],
-            more_errors=max(len(plan.errors) - PREVIEW_ROWS, 0),
-            rows=plan.rows[:PREVIEW_ROWS],
-            more_rows=max(len(plan.rows) - PREVIEW_ROWS, 0),
-            token=token,
-            update_existing=update_existing,
-        )
-        return TemplateResponse(self.request, "piles/pile_import_preview.html", context)
+class PileImportView(ImportStartView):
+    importer = PileImporter()
 
 
-class PileImportTemplateView(PileImportMixin, View):
-    """The Excel template, with the user's stations in its drop-down list."""
-
-    def get(self, request, *args, **kwargs):
-        response = HttpResponse(importer.pile_template_build(user=request.user), content_type=XLSX_TYPE)
-        response["Content-Disposition"] = 'attachment; filename="pile-import-template.xlsx"'
-        return response
+class PileImportTemplateView(ImportTemplateView):
+    importer = PileImporter()
 
 
-class PileImportView(PileImportMixin, TemplateView):
-    """Upload a filled-in template; every row is checked and the preview shows what would be
-    imported. Nothing is written until the preview is confirmed."""
-
-    template_name = "piles/pile_import.html"
-
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=PileImportForm(user=request.user)))
-
-    def post(self, request, *args, **kwargs):
-        form = PileImportForm(request.POST, request.FILES, user=request.user)
-        if form.is_valid():
-            file = form.cleaned_data["file"]
-            try:
-                sheet = importer.pile_sheet_read(file)
-            except ValidationError as error:
-                form.add_error("file", error)
-            else:
-                update = form.cleaned_data.get("update_existing", False)
-                plan = importer.import_rows_validate(user=request.user, rows=sheet.rows, update_existing=update)
-                # Only a file that can be confirmed is kept; one with errors is to be fixed and sent again.
-                token = importer.import_file_store(user=request.user, file=file) if plan.is_valid else None
-                return self.render_preview(plan, token=token, update_existing=update)
-        return self.render_to_response(self.get_context_data(form=form))
+class PileImportJobView(ImportJobView):
+    importer = PileImporter()
 
 
-class PileImportConfirmView(PileImportMixin, TemplateView):
-    """Import the previewed file. It is read and checked again: piles may have been added or
-    changed since the preview, and then nothing is imported."""
-
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        user = request.user
-        token = request.POST.get("token", "")
-        update = request.POST.get("update_existing") == "1" and user.has_perm("piles.change_pile")
-        try:
-            sheet = importer.pile_sheet_read(importer.import_file_open(user=user, token=token))
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return HttpResponseRedirect(reverse("piles:pile_import"))
-        plan = importer.import_rows_validate(user=user, rows=sheet.rows, update_existing=update)
-        try:
-            result = services.piles_import(user=user, plan=plan)
-        except ValidationError as error:
-            importer.import_file_discard(user=user, token=token)
-            if plan.errors:
-                messages.error(request, gettext("Piles changed since the preview: nothing was imported."))
-            else:
-                messages.error(request, " ".join(error.messages))
-            return self.render_preview(plan, token=None, update_existing=update)
-        importer.import_file_discard(user=user, token=token)
-        messages.success(
-            request,
-            gettext("Import finished: %(created)s pile(s) created, %(updated)s updated.")
-            % {"created": result.created, "updated": result.updated},
-        )
-        return HttpResponseRedirect(reverse("piles:pile_list"))
+class PileImportConfirmView(ImportConfirmView):
+    importer = PileImporter()

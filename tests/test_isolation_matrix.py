@@ -22,6 +22,8 @@ from openpyxl import load_workbook
 
 from accounts.choices import Role
 from accounts.services import role_create
+from chargeops.choices import ImportStatus
+from chargeops.models import ImportJob
 from chargeops.views import ObjectListView, model_permission
 from maintenance.services import work_order_create
 
@@ -93,7 +95,13 @@ def world(operator, other_operator):
             name=f"{prefix} role",
             permissions=Permission.objects.filter(codename="view_station"),
         )
+        # A checked import of another person of the operator: everyone with the permission sees it.
+        uploader = UserFactory(operator=owner, username=f"{prefix}-uploader", role=Role.OPERATOR_ADMIN)
+        job = ImportJob.objects.create(
+            operator=owner, user=uploader, kind="piles", file_name=f"{prefix}-piles.xlsx", status=ImportStatus.CHECKED
+        )
         objects[owner.pk] = {
+            "ImportJob": job,
             "Operator": owner,
             "User": person,
             "Role": role,

@@ -1,6 +1,7 @@
 """The batch import of piles from the Excel template: template, checks, preview, confirmation,
-all or nothing. Workbooks are built from the downloaded template, so the tests also prove that
-the template itself can be filled in and imported."""
+all or nothing, round trip. Workbooks are built from the downloaded template, so the tests also
+prove that the template itself can be filled in and imported. Uploads go through the import
+job with Celery eager (tests/test_import_jobs.py runs a real worker)."""
 
 import zipfile
 from decimal import Decimal
@@ -10,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import HealthCheck, event, given
@@ -19,14 +21,17 @@ from openpyxl import Workbook, load_workbook
 
 from accounts.choices import Role
 from audit.models import AuditEntry
-from piles import importer
-from piles.importer import import_columns, import_rows_validate, pile_sheet_read
+from chargeops.choices import ImportStatus
+from chargeops.imports import IMPORT_MAX_UNPACKED_BYTES, no_progress
+from chargeops.models import ImportJob
+from piles.importer import PileImporter
 from piles.models import Gun, Pile
 from piles.services import pile_create, piles_create_many, piles_import
 
 from .factories import AreaFactory, ChargingOrderFactory, GunFactory, PileFactory, StationFactory, UserFactory
 
-KEYS = [column.key for column in import_columns()]
+PILES = PileImporter()
+KEYS = [column.key for column in PILES.columns()]
 
 
 @pytest.fixture(autouse=True)
@@ -90,23 +95,38 @@ def filled(client, rows) -> bytes:
     return workbook_bytes(book)
 
 
+def post_and_follow(client, url, data=None):
+    """POST as the browser does, with the queued task run once the request's transaction
+    commits (as in production), and open the page it leads to."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url, data or {})
+    if response.status_code != 302:
+        return response
+    return client.get(response["Location"])
+
+
 def upload(client, content: bytes, *, update=False, name="piles.xlsx"):
+    """Upload a file; the import's page once it is checked (or the form that refused it)."""
     data = {"file": SimpleUploadedFile(name, content)}
     if update:
         data["update_existing"] = "on"
-    return client.post(reverse("piles:pile_import"), data)
+    return post_and_follow(client, reverse("piles:pile_import"), data)
 
 
 def confirm(client, preview):
-    token = preview.context["token"]
-    assert token, "the preview offers no confirmation"
-    update = "1" if preview.context["update_existing"] else "0"
-    return client.post(reverse("piles:pile_import_confirm"), {"token": token, "update_existing": update})
+    job = preview.context["job"]
+    assert preview.context["may_confirm"], "the preview offers no confirmation"
+    assert reverse("piles:pile_import_confirm", args=[job.pk]) in preview.content.decode()
+    return post_and_follow(client, reverse("piles:pile_import_confirm", args=[job.pk]))
 
 
 def errors_of(response) -> list[str]:
     """The preview's problems as the page words them: "Row N, column: message"."""
-    return [f"Row {number}, {column}: {message}" for number, column, message in response.context["plan"].errors]
+    return [f"Row {number}, {column}: {message}" for number, column, message in response.context["job"].errors]
+
+
+def page_of(response) -> str:
+    return response.content.decode()
 
 
 def test_the_template_has_the_columns_lists_instructions_and_an_example_row(client, admin, station, other_operator):
@@ -114,7 +134,7 @@ def test_the_template_has_the_columns_lists_instructions_and_an_example_row(clie
     book = template(client)
     sheet = book.worksheets[0]
     labels = [cell.value for cell in sheet[1]]
-    assert labels == [str(column.label) for column in import_columns()]
+    assert labels == [str(column.label) for column in PILES.columns()]
     assert "Station" in labels and "Charge point id" in labels and "Gun connector types" in labels
     example = [cell.value for cell in sheet[2]]
     assert example[0] == "Harbour Road" and example[KEYS.index("charge_point_id")] == "EXAMPLE-0001"
@@ -125,16 +145,17 @@ def test_the_template_has_the_columns_lists_instructions_and_an_example_row(clie
     lists = book["Lists"]
     assert lists.sheet_state == "hidden"
     assert [cell.value for cell in lists["A"] if cell.value][1:] == ["Harbour Road"]
-    assert "CCS2" in [cell.value for cell in lists["D"]]
+    listed = {column[0].value: [cell.value for cell in column[1:] if cell.value] for column in lists.columns}
+    assert "CCS2" in listed["Gun connector types"] and listed["Charging method"] == ["AC", "DC"]
     instructions = "\n".join(str(value) for line in book["Instructions"].values for value in line if value)
     assert "10,000" in instructions and "no row is imported" in instructions
 
 
 def test_the_template_with_its_example_row_imports_as_it_is(client, admin, station):
     preview = upload(client, workbook_bytes(template(client)))
-    assert preview.context["plan"].errors == []
+    assert preview.context["job"].status == ImportStatus.CHECKED and preview.context["job"].errors == []
     response = confirm(client, preview)
-    assert response.status_code == 302
+    assert response.context["job"].status == ImportStatus.DONE
     pile = Pile.objects.get(charge_point_id="EXAMPLE-0001")
     assert pile.station == station and [g.connector_type for g in pile.guns.all()] == ["type2"]
 
@@ -147,10 +168,17 @@ def test_a_valid_file_imports_every_pile_with_its_guns_and_audits_each(client, a
     ]
     preview = upload(client, filled(client, rows))
     assert preview.status_code == 200
-    assert (preview.context["plan"].created, preview.context["plan"].updated) == (3, 0)
+    job = preview.context["job"]
+    assert (job.to_create, job.to_update, job.row_count, job.status) == (3, 0, 3, ImportStatus.CHECKED)
+    assert [row[:3] for row in job.preview] == [
+        [2, "create", "HR-0001"],
+        [3, "create", "HR-0002"],
+        [4, "create", "HR-0003"],
+    ]
     assert Pile.objects.count() == 0, "the preview writes nothing"
+    assert len(list(media.rglob("*.xlsx"))) == 1, "the upload waits for its confirmation"
     response = confirm(client, preview)
-    assert response.status_code == 302 and response["Location"] == reverse("piles:pile_list")
+    assert response.context["job"].status == ImportStatus.DONE
     piles = {pile.charge_point_id: pile for pile in Pile.objects.all()}
     assert set(piles) == {"HR-0001", "HR-0002", "HR-0003"}
     assert piles["HR-0002"].rated_power_kw == Decimal("7.40") and piles["HR-0002"].charging_method == "AC"
@@ -159,8 +187,8 @@ def test_a_valid_file_imports_every_pile_with_its_guns_and_audits_each(client, a
     assert piles["HR-0003"].usage_state == "enabled"
     assert AuditEntry.objects.filter(object_id__in=[p.pk for p in piles.values()]).count() == 3
     assert list(media.rglob("*.xlsx")) == [], "the confirmed upload is not kept"
-    followed = client.get(response["Location"])
-    assert "3 pile(s) created, 0 updated" in followed.content.decode()
+    assert "Import finished: 3 created, 0 updated, 0 unchanged." in page_of(response)
+    assert reverse("piles:pile_list") in page_of(response)
 
 
 def test_a_bad_last_row_imports_nothing_and_the_preview_names_it(client, admin, station):
@@ -171,14 +199,17 @@ def test_a_bad_last_row_imports_nothing_and_the_preview_names_it(client, admin, 
         "Row 6, Rated power (kW): Enter a number.",
         "Row 6, Maximum voltage (V): The minimum voltage must not exceed the maximum voltage.",
     ]
-    assert preview.context["token"] is None
-    page = preview.content.decode()
-    assert "Fix the file and upload it again" in page and "pile_import_confirm" not in page
-    assert reverse("piles:pile_import_confirm") not in page
+    job = preview.context["job"]
+    assert (job.status, job.to_create, job.bad_rows, bool(job.file)) == (ImportStatus.PROBLEMS, 4, 1, False)
+    assert "Fix the file and upload it again" in page_of(preview)
+    assert reverse("piles:pile_import_confirm", args=[job.pk]) not in page_of(preview)
+    # Nor can it be confirmed by a forged request, nor the service be made to write the plan.
+    assert "cannot be confirmed now" in page_of(
+        post_and_follow(client, reverse("piles:pile_import_confirm", args=[job.pk]))
+    )
     assert Pile.objects.count() == 0
-    # Nor can the service be made to write a plan with errors.
-    plan = import_rows_validate(
-        user=admin, rows=pile_sheet_read(BytesIO(filled(client, rows))).rows, update_existing=False
+    plan = PILES.check(
+        user=admin, rows=PILES.read(BytesIO(filled(client, rows))), update_existing=False, progress=no_progress
     )
     with pytest.raises(Exception, match="nothing was imported"):
         piles_import(user=admin, plan=plan)
@@ -190,7 +221,7 @@ def zip_bomb() -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("xl/workbook.xml", "<workbook/>")
-        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (importer.IMPORT_MAX_UNPACKED_BYTES + 1))
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (IMPORT_MAX_UNPACKED_BYTES + 1))
     assert len(buffer.getvalue()) < 200_000, "the bomb is small packed"
     return buffer.getvalue()
 
@@ -234,9 +265,22 @@ REFUSALS = {
         "Missing columns: Rated power (kW). Unknown columns: Power.",
     ),
     "formula": (with_formula, "Row 3, Rated power (kW) holds a formula (=30*2)"),
-    "header only": (header_only, "no pile rows"),
+    "header only": (header_only, "no charging pile rows"),
     "empty workbook": (blank_workbook, "The first sheet is empty"),
 }
+
+
+# What cannot be an .xlsx at all is refused by the upload form and never stored; the rest by
+# the check, on the import's page.
+REFUSED_AT_UPLOAD = {"renamed csv", "zip without workbook parts", "zip bomb"}
+
+
+def refusal_of(response) -> str:
+    if "form" in response.context:
+        return " ".join(response.context["form"].errors["file"])
+    job = response.context["job"]
+    assert job.status == ImportStatus.REFUSED and job.message in page_of(response)
+    return job.message
 
 
 @pytest.mark.parametrize("case", REFUSALS)
@@ -244,18 +288,19 @@ def test_a_file_that_is_not_a_filled_template_is_refused_whole(client, admin, st
     make, message = REFUSALS[case]
     response = upload(client, make(client))
     assert response.status_code == 200
-    assert "plan" not in response.context
-    assert message in " ".join(response.context["form"].errors["file"])
+    assert message in refusal_of(response)
+    assert ("form" in response.context) == (case in REFUSED_AT_UPLOAD)
+    assert ImportJob.objects.count() == (0 if case in REFUSED_AT_UPLOAD else 1)
     assert Pile.objects.count() == 0
-    assert list(media.rglob("*")) == [], "a refused upload is not kept"
+    assert [path for path in media.rglob("*") if path.is_file()] == [], "a refused upload is not kept"
 
 
 def test_more_rows_than_the_limit_are_refused(client, admin, station, settings):
     settings.IMPORT_MAX_ROWS = 3
     content = filled(client, [row(charge_point_id=f"HR-{n}") for n in range(4)])
-    response = upload(client, content)
-    assert "more than 3 pile rows" in " ".join(response.context["form"].errors["file"])
-    assert upload(client, filled(client, [row(charge_point_id=f"HR-{n}") for n in range(3)])).context["plan"].is_valid
+    assert "more than 3 charging pile rows" in refusal_of(upload(client, content))
+    three = upload(client, filled(client, [row(charge_point_id=f"HR-{n}") for n in range(3)]))
+    assert three.context["job"].status == ImportStatus.CHECKED
 
 
 def test_a_charge_point_id_twice_in_the_file_or_already_in_the_database_is_an_error(client, admin, station):
@@ -319,8 +364,8 @@ def test_an_existing_pile_is_updated_only_when_asked(client, admin, station, oth
     assert errors_of(foreign) == ["Row 2, Charge point id: A pile with this charge point id already exists."]
 
     preview = upload(client, filled(client, rows), update=True)
-    assert (preview.context["plan"].created, preview.context["plan"].updated) == (0, 1)
-    assert confirm(client, preview).status_code == 302
+    assert (preview.context["job"].to_create, preview.context["job"].to_update) == (0, 1)
+    assert confirm(client, preview).context["job"].status == ImportStatus.DONE
     pile.refresh_from_db()
     assert (pile.name, pile.manufacturer, pile.charge_point_id) == ("New name", "XingBang", "HR-0001")
     assert list(pile.guns.values_list("connector_id", "connector_type")) == [(1, "ccs2")]
@@ -339,23 +384,31 @@ def test_an_update_that_removes_a_gun_with_orders_is_an_error(client, admin, sta
 
 def test_confirm_checks_again_and_imports_nothing_when_the_database_changed(client, admin, station):
     preview = upload(client, filled(client, [row(charge_point_id="HR-0001"), row(charge_point_id="HR-0002")]))
-    assert preview.context["plan"].is_valid
+    assert preview.context["job"].status == ImportStatus.CHECKED
     PileFactory(station=StationFactory(area=station.area), charge_point_id="HR-0002")
     response = confirm(client, preview)
-    assert response.status_code == 200
+    assert response.context["job"].status == ImportStatus.FAILED
     assert errors_of(response) == ["Row 3, Charge point id: A pile with this charge point id already exists."]
-    assert "Piles changed since the preview: nothing was imported." in response.content.decode()
+    assert "Charging piles changed since the preview: nothing was imported." in page_of(response)
     assert list(Pile.objects.values_list("charge_point_id", flat=True)) == ["HR-0002"]
 
 
-def test_another_users_token_and_a_forged_token_are_refused(client, admin, station, operator):
+def test_only_the_person_who_uploaded_a_file_confirms_it(client, admin, station, operator):
     preview = upload(client, filled(client, [row()]))
+    job = preview.context["job"]
     colleague = UserFactory(operator=operator, role=Role.OPERATOR_ADMIN)
     client.force_login(colleague)
-    for token in (preview.context["token"], "../../etc/passwd", ""):
-        response = client.post(reverse("piles:pile_import_confirm"), {"token": token}, follow=True)
-        assert "unknown or has expired" in response.content.decode()
-    assert Pile.objects.count() == 0
+    seen = client.get(reverse("piles:pile_import_job", args=[job.pk]))
+    assert not seen.context["may_confirm"] and f"Only {admin.username}, who uploaded the file" in page_of(seen)
+    refused = post_and_follow(client, reverse("piles:pile_import_confirm", args=[job.pk]))
+    assert "Only the person who uploaded this file can confirm its import." in page_of(refused)
+    assert client.post(reverse("piles:pile_import_confirm", args=[job.pk + 1000])).status_code == 404
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CHECKED and Pile.objects.count() == 0
+    client.force_login(admin)
+    assert confirm(client, client.get(reverse("piles:pile_import_job", args=[job.pk]))).context["job"].created == 1
+    again = post_and_follow(client, reverse("piles:pile_import_confirm", args=[job.pk]))
+    assert "cannot be confirmed now" in page_of(again) and Pile.objects.count() == 1
 
 
 @pytest.mark.parametrize("role", [Role.ANALYST, Role.TECHNICIAN])
@@ -365,7 +418,9 @@ def test_roles_that_cannot_add_piles_cannot_import(client, operator, station, ro
     assert client.get(reverse("piles:pile_import")).status_code == 403
     content = workbook_bytes(Workbook())
     assert client.post(reverse("piles:pile_import"), {"file": SimpleUploadedFile("p.xlsx", content)}).status_code == 403
-    assert client.post(reverse("piles:pile_import_confirm"), {"token": "0" * 32}).status_code == 403
+    job = ImportJob.objects.create(operator=operator, kind="piles", file_name="x.xlsx")
+    assert client.get(reverse("piles:pile_import_job", args=[job.pk])).status_code == 403
+    assert client.post(reverse("piles:pile_import_confirm", args=[job.pk])).status_code == 403
 
 
 def test_the_pile_list_offers_the_template_and_the_import(client, admin):
@@ -376,9 +431,9 @@ def test_the_pile_list_offers_the_template_and_the_import(client, admin):
 def test_checking_a_file_reads_the_database_a_fixed_number_of_times(client, admin, station):
     for n in range(20):
         PileFactory(station=station, charge_point_id=f"HR-{n:04d}", name=f"Pile HR-{n:04d}")
-    rows = pile_sheet_read(BytesIO(filled(client, [row(charge_point_id=f"HR-{n:04d}") for n in range(40)]))).rows
+    rows = PILES.read(BytesIO(filled(client, [row(charge_point_id=f"HR-{n:04d}") for n in range(40)])))
     with CaptureQueriesContext(connection) as queries:
-        plan = import_rows_validate(user=admin, rows=rows, update_existing=True)
+        plan = PILES.check(user=admin, rows=rows, update_existing=True, progress=no_progress)
     assert plan.updated == 20 and plan.created == 20 and not plan.errors
     assert len(queries) <= 6
 
@@ -405,26 +460,26 @@ def test_any_row_either_imports_fully_or_changes_nothing(admin_user, station, ch
     # A good row with up to three cells changed: rows near the valid ones, on both sides.
     values = dict(zip(KEYS, row(), strict=True)) | changed
     book = Workbook()
-    book.active.append([str(column.label) for column in import_columns()])
+    book.active.append([str(column.label) for column in PILES.columns()])
     book.active.append([values[key] for key in KEYS])
     for cell in book.active[2]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
     with transaction.atomic():
         try:
-            sheet = pile_sheet_read(BytesIO(workbook_bytes(book)))
+            rows = PILES.read(BytesIO(workbook_bytes(book)))
         except Exception as error:  # a whole-file refusal: only ever a ValidationError
             assert type(error).__name__ == "ValidationError"
             event("refused as a file")
             transaction.set_rollback(True)
             return
-        plan = import_rows_validate(user=admin_user, rows=sheet.rows, update_existing=False)
+        plan = PILES.check(user=admin_user, rows=rows, update_existing=False, progress=no_progress)
         event("imported" if plan.is_valid else "refused by a row check")
         before = (Pile.objects.count(), Gun.objects.count(), AuditEntry.objects.count())
         if plan.is_valid:
             piles_import(user=admin_user, plan=plan)
             pile = Pile.objects.get()
-            assert pile.guns.count() == len(plan.rows[0].guns)
+            assert pile.guns.count() == len(plan.rows[0].fields["guns"])
             assert AuditEntry.objects.count() == before[2] + 1
         else:
             with pytest.raises(Exception, match="nothing was imported"):
@@ -468,3 +523,87 @@ def test_a_pile_saved_meanwhile_undoes_every_new_pile(admin_user, station):
         piles_create_many(user=admin_user, piles=piles)
     assert list(Pile.objects.values_list("charge_point_id", flat=True)) == ["LATE-1"]
     assert not AuditEntry.objects.filter(action="create", content_type__model="pile").exists()
+
+
+def filled_with_my_piles(client):
+    response = client.get(reverse("piles:pile_import_template"), {"filled": "1"})
+    assert response.status_code == 200 and "piles-export.xlsx" in response["Content-Disposition"]
+    return load_workbook(BytesIO(response.content))
+
+
+def piles_as_saved() -> list:
+    fields = ["pk", "station", "name", "charge_point_id", "manufacturer", "model", "serial_number"]
+    fields += ["rated_power_kw", "voltage_min", "voltage_max", "charging_method", "usage_state"]
+    guns = list(Gun.objects.order_by("pile", "connector_id").values_list("pile", "connector_id", "connector_type"))
+    return [list(Pile.objects.order_by("pk").values_list(*fields)), guns]
+
+
+def test_exported_piles_imported_again_change_nothing(client, admin, station, other_operator):
+    """Round trip: the template filled with the user's piles, imported with updates, finds
+    every pile unchanged and writes nothing, not even an audit entry."""
+    north = StationFactory(area=AreaFactory(operator=station.area.operator, name="North"), name="Depot")
+    StationFactory(area=AreaFactory(operator=station.area.operator, name="South"), name="Depot")
+    for number, (at, kinds) in enumerate([(station, ["ccs2", "gbt_dc"]), (north, ["type2"]), (station, ["ccs1"])]):
+        pile = PileFactory(station=at, charge_point_id=f"RT-{number}", rated_power_kw=Decimal("7.4"), serial_number="")
+        for connector_id, kind in enumerate(kinds, start=1):
+            GunFactory(pile=pile, connector_id=connector_id, connector_type=kind)
+    PileFactory(station=StationFactory(area=AreaFactory(operator=other_operator)), charge_point_id="THEIRS-1")
+    before, entries = piles_as_saved(), AuditEntry.objects.count()
+
+    book = filled_with_my_piles(client)
+    sheet_rows = list(book.worksheets[0].values)
+    assert [values[KEYS.index("charge_point_id")] for values in sheet_rows[1:]] == ["RT-1", "RT-0", "RT-2"]
+    assert sheet_rows[1][0] == "Depot (North)", "a station whose name repeats is named with its area"
+    preview = upload(client, workbook_bytes(book), update=True)
+    job = preview.context["job"]
+    assert (job.status, job.to_create, job.to_update, job.unchanged) == (ImportStatus.CHECKED, 0, 0, 3)
+    assert "importing changes nothing" in page_of(preview) and not preview.context["may_confirm"]
+    assert "Import 3 rows" not in page_of(preview)
+    refused = post_and_follow(client, reverse("piles:pile_import_confirm", args=[job.pk]))
+    assert "cannot be confirmed now" in page_of(refused)
+    assert piles_as_saved() == before and AuditEntry.objects.count() == entries
+    # Written anyway (a plan's rows that match their piles are not written at all).
+    plan = PILES.check(
+        user=admin, rows=PILES.read(BytesIO(workbook_bytes(book))), update_existing=True, progress=no_progress
+    )
+    assert (plan.rows, plan.unchanged) == ([], 3)
+    assert piles_import(user=admin, plan=plan).unchanged == 3
+    assert piles_as_saved() == before and AuditEntry.objects.count() == entries
+
+
+def test_a_filled_template_edited_in_excel_changes_only_the_rows_edited(client, admin, station):
+    for number in range(3):
+        GunFactory(pile=PileFactory(station=station, charge_point_id=f"ED-{number}", name=f"Bay {number}"))
+    book = filled_with_my_piles(client)
+    sheet = book.worksheets[0]
+    sheet.cell(row=3, column=KEYS.index("name") + 1, value="Bay 1 (renamed)")
+    sheet.cell(row=4, column=KEYS.index("gun_count") + 1, value=2)
+    sheet.cell(row=4, column=KEYS.index("connector_types") + 1, value="Type 2 (Mennekes), CCS2")
+    preview = upload(client, workbook_bytes(book), update=True)
+    job = preview.context["job"]
+    assert (job.to_create, job.to_update, job.unchanged) == (0, 2, 1)
+    assert [row[:2] for row in job.preview] == [[3, "update"], [4, "update"]]
+    confirm(client, preview)
+    assert Pile.objects.get(charge_point_id="ED-1").name == "Bay 1 (renamed)"
+    assert Pile.objects.get(charge_point_id="ED-2").guns.count() == 2
+    assert AuditEntry.objects.filter(action="update").count() == 2
+
+
+def test_stations_of_the_same_name_in_two_areas_are_told_apart_by_area(client, admin, station):
+    north = StationFactory(area=AreaFactory(operator=station.area.operator, name="North"), name="Depot")
+    south = StationFactory(area=AreaFactory(operator=station.area.operator, name="South"), name="Depot")
+    listed = [cell.value for cell in template(client)["Lists"]["A"] if cell.value][1:]
+    assert listed == ["Depot (North)", "Depot (South)", "Harbour Road"]
+    rows = [
+        row(station_name="Depot", charge_point_id="D-1"),
+        row(station_name="depot (south)", charge_point_id="D-2"),
+        row(station_name="Depot (North)", charge_point_id="D-3"),
+    ]
+    preview = upload(client, filled(client, rows))
+    assert errors_of(preview) == [
+        "Row 2, Station: Several of your stations are named “Depot”: pick one from the list, which adds its area."
+    ]
+    preview = upload(client, filled(client, rows[1:]))
+    confirm(client, preview)
+    assert Pile.objects.get(charge_point_id="D-2").station == south
+    assert Pile.objects.get(charge_point_id="D-3").station == north

@@ -13,7 +13,7 @@ from accounts.models import Role
 from accounts.services import role_create
 from analytics.models import PileDaily, StationDaily, StationFaultDaily, StationMonthly
 from audit.services import audit_created
-from chargeops.models import ScopedModel
+from chargeops.models import ImportJob, ScopedModel
 from gateway.choices import CommandAction, SecurityEventKind
 from gateway.models import Command
 from gateway.services import security_event_record
@@ -55,6 +55,7 @@ def network(operator):
     role_create(
         user=None, operator=operator, name="Shift lead", permissions=Permission.objects.filter(codename="view_pile")
     )
+    ImportJob.objects.create(operator=operator, kind="piles", file_name="piles.xlsx")
 
 
 def test_every_domain_model_is_scoped():
@@ -65,7 +66,7 @@ def test_every_domain_model_is_scoped():
         "maintenance.WorkOrder", "maintenance.WorkOrderEvent", "analytics.StationDaily", "analytics.StationMonthly",
         "analytics.PileDaily",
         "analytics.StationFaultDaily", "piles.StatusChange", "gateway.Command", "gateway.SecurityEvent",
-        "accounts.Role", "audit.AuditEntry",
+        "accounts.Role", "audit.AuditEntry", "chargeops.ImportJob",
     }  # fmt: skip
     assert expected <= names
 
