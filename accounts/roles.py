@@ -29,6 +29,10 @@ DOMAIN_MODELS = [
 # Remote operations on piles: sent by admins and technicians, read by everyone who sees piles.
 COMMANDS = ["gateway.command"]
 SECURITY_EVENTS = ["gateway.securityevent"]
+# Firmware is uploaded and rolled out by operator admins only: a bad image can take piles out of
+# service. Analysts and technicians read packages and follow upgrades (a technician at a pile
+# needs to know what it is being sent); cancelling an upgrade is changing it.
+FIRMWARE = ["firmware.firmwarepackage", "firmware.firmwareupgrade"]
 
 
 def _perms(models, actions):
@@ -43,8 +47,10 @@ ROLE_PERMISSIONS = {
     + _perms(COMMANDS, ["view", "add"])
     + _perms(SECURITY_EVENTS, ["view"])
     + _perms(["maintenance.workorder"], ["confirm"])
-    + _perms(["audit.auditentry"], ["view"]),
-    Role.ANALYST: _perms(DOMAIN_MODELS + COMMANDS + ["accounts.user", "accounts.role"], ["view"]),
+    + _perms(["audit.auditentry"], ["view"])
+    + _perms(["firmware.firmwarepackage"], ["view", "add", "delete"])
+    + _perms(["firmware.firmwareupgrade"], ["view", "add", "change"]),
+    Role.ANALYST: _perms(DOMAIN_MODELS + COMMANDS + FIRMWARE + ["accounts.user", "accounts.role"], ["view"]),
     Role.TECHNICIAN: _perms(
         [
             "stations.area",
@@ -61,7 +67,8 @@ ROLE_PERMISSIONS = {
     )
     + _perms(["maintenance.alarm", "maintenance.workorder"], ["change"])
     + _perms(["maintenance.workorder"], ["add", "claim"])
-    + _perms(COMMANDS, ["view", "add"]),
+    + _perms(COMMANDS, ["view", "add"])
+    + _perms(FIRMWARE, ["view"]),
 }
 
 

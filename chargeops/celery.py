@@ -19,6 +19,10 @@ app.conf.beat_schedule = {
     # Roll-ups recompute only the days changes marked, so a minute keeps past days' figures
     # (late orders, edits) at most a minute behind; today's figures are read live anyway.
     "analytics-rollups-update": {"task": "analytics.tasks.rollups_update_task", "schedule": 60.0},
+    # A pile silent about its upgrade fails FIRMWARE_REPORT_TIMEOUT_SECONDS (an hour) after its
+    # last step, and a minute's check is close enough to that; it also sends, within a minute,
+    # upgrades whose pile's "car left" or "connected" report went missing.
+    "firmware-upgrades-check": {"task": "firmware.tasks.upgrades_check_task", "schedule": 60.0},
     # Unconfirmed uploads are kept for a day (IMPORT_KEEP_HOURS); an hourly sweep removes them
     # within the hour after, and finds imports whose worker died.
     "imports-expire": {"task": "chargeops.tasks.import_jobs_expire_task", "schedule": 3600.0},

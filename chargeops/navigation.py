@@ -37,6 +37,8 @@ MENU = [
             (_("Fault repair work orders"), "maintenance:workorder_list", "maintenance.view_workorder"),
             (_("Work order statistics"), "analytics:workorder_people", "maintenance.view_workorder"),
             (_("Pile security events"), "gateway:securityevent_list", "gateway.view_securityevent"),
+            (_("Firmware packages"), "firmware:firmwarepackage_list", "firmware.view_firmwarepackage"),
+            (_("Firmware upgrades"), "firmware:firmwareupgrade_list", "firmware.view_firmwareupgrade"),
         ],
     ),
     (

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "analytics",
     "gateway",
     "audit",
+    "firmware",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,16 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000"))
 IMPORT_KEEP_HOURS = int(os.environ.get("IMPORT_KEEP_HOURS", "24"))
 # How long the list of recent imports remembers one.
 IMPORT_HISTORY_DAYS = int(os.environ.get("IMPORT_HISTORY_DAYS", "90"))
+# The platform's address as piles reach it over HTTP(S) to download firmware, e.g.
+# https://ops.example.com. Empty: with DEBUG, http://127.0.0.1:8000 (make demo); without, no
+# upgrade can start.
+FIRMWARE_DOWNLOAD_BASE_URL = os.environ.get("FIRMWARE_DOWNLOAD_BASE_URL", "")
+# The largest firmware file an operator may upload.
+FIRMWARE_MAX_BYTES = int(os.environ.get("FIRMWARE_MAX_BYTES", 256 * 1024 * 1024))
+# How long a download link works after the time the pile is told to download.
+FIRMWARE_DOWNLOAD_LINK_SECONDS = int(os.environ.get("FIRMWARE_DOWNLOAD_LINK_SECONDS", 6 * 3600))
+# A pile that reports nothing about its upgrade for this long after its last step fails it.
+FIRMWARE_REPORT_TIMEOUT_SECONDS = int(os.environ.get("FIRMWARE_REPORT_TIMEOUT_SECONDS", 3600))
 # Behind a reverse proxy (which ends TLS for OCPP security profile 2) the pile's address is the
 # first X-Forwarded-For entry; trust it only when the proxy sets it.
 OCPP_TRUST_FORWARDED_FOR = os.environ.get("OCPP_TRUST_FORWARDED_FOR", "").lower() in ("1", "true", "yes")

@@ -13,5 +13,6 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     path("maintenance/", include("maintenance.urls")),
     path("audit/", include("audit.urls")),
+    path("firmware/", include("firmware.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -248,7 +248,11 @@ class ObjectEditView(ObjectViewMixin, TemplateView):
 
     def get_form(self):
         data = self.request.POST if self.request.method == "POST" else None
-        return self.form_class(data, instance=self.object, initial=self.get_initial(), user=self.request.user)
+        form = self.form_class(data, instance=self.object, initial=self.get_initial(), user=self.request.user)
+        if data is not None and form.is_multipart():
+            # Only a form with a file field takes files (the others' signatures have no place for them).
+            form.files = self.request.FILES
+        return form
 
     def get_formset(self):
         if self.formset_class is None:

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CommandAction(models.TextChoices):
-    """The OCPP 1.6 messages the platform sends to piles from the web UI."""
+    """The OCPP 1.6 messages the platform sends to piles: remote operations from a pile's page,
+    and UpdateFirmware from firmware upgrades."""
 
     REMOTE_START = "RemoteStartTransaction", _("Start charging")
     REMOTE_STOP = "RemoteStopTransaction", _("Stop charging")
@@ -13,6 +14,7 @@ class CommandAction(models.TextChoices):
     GET_CONFIGURATION = "GetConfiguration", _("Read configuration")
     CHANGE_CONFIGURATION = "ChangeConfiguration", _("Change configuration")
     TRIGGER_MESSAGE = "TriggerMessage", _("Trigger message")
+    UPDATE_FIRMWARE = "UpdateFirmware", _("Update firmware")
 
 
 class CommandStatus(models.TextChoices):

@@ -16,7 +16,8 @@ TRIGGERS = [
     (MessageTrigger.diagnostics_status_notification, "DiagnosticsStatusNotification"),
 ]
 
-# The fields each command asks for; the form for one command shows only these.
+# The remote operations of a pile's page and the fields each asks for; the form for one command
+# shows only these. UpdateFirmware is not one: firmware upgrades send it with a download link.
 COMMAND_FIELDS = {
     CommandAction.REMOTE_START: ["connector_id", "id_tag"],
     CommandAction.REMOTE_STOP: ["connector_id"],
@@ -34,7 +35,9 @@ WHOLE_PILE_ALLOWED = {CommandAction.CHANGE_AVAILABILITY, CommandAction.TRIGGER_M
 class CommandForm(forms.Form):
     """One remote operation on a pile; `payload()` is the OCPP request it becomes."""
 
-    action = forms.ChoiceField(choices=CommandAction.choices, widget=forms.HiddenInput)
+    action = forms.ChoiceField(
+        choices=[(action.value, action.label) for action in COMMAND_FIELDS], widget=forms.HiddenInput
+    )
     connector_id = forms.TypedChoiceField(label=_("Gun"), coerce=int, required=False)
     id_tag = forms.CharField(label=_("Id tag"), max_length=20, help_text=_("The card or app token to charge for."))
     reset_type = forms.ChoiceField(
@@ -53,7 +56,7 @@ class CommandForm(forms.Form):
         self.pile = pile
         self.command = CommandAction(action)
         self.fields["action"].initial = self.command
-        keep = {"action", *COMMAND_FIELDS[self.command]}
+        keep = {"action", *COMMAND_FIELDS.get(self.command, [])}
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
@@ -116,4 +119,4 @@ class CommandForm(forms.Form):
 
 def command_forms(pile, data=None, action=None) -> list[CommandForm]:
     """A form for every command, the posted one bound to `data`."""
-    return [CommandForm(data if command == action else None, pile=pile, action=command) for command in CommandAction]
+    return [CommandForm(data if command == action else None, pile=pile, action=command) for command in COMMAND_FIELDS]

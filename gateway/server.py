@@ -30,6 +30,7 @@ from websockets.exceptions import ConnectionClosed
 
 from analytics.services import rollups_refresh
 from chargeops.services import import_jobs_expire
+from firmware.services import upgrades_check
 from orders.services import meter_reports_record, order_starts, order_stops, orders_close_abnormal
 from piles.models import Pile, validate_charge_point_id
 from piles.services import gun_status_reports, pile_connection_set, piles_mark_silent_offline, piles_seen
@@ -353,6 +354,7 @@ class Gateway:
                 await self.db(piles_mark_silent_offline)
                 await self.db(orders_close_abnormal)
                 await self.db(rollups_refresh)
+                await self.db(upgrades_check)
                 await self.db(import_jobs_expire)
             except Exception:
                 logger.exception("Housekeeping failed")

@@ -4,8 +4,10 @@ keep `make demo` alive and give the load benchmark its traffic."""
 
 import asyncio
 import base64
+import hashlib
 import logging
 import random
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -20,6 +22,7 @@ from ocpp.v16.enums import (
     ChargePointErrorCode,
     ChargePointStatus,
     ConfigurationStatus,
+    FirmwareStatus,
     MessageTrigger,
     RemoteStartStopStatus,
     ResetStatus,
@@ -71,6 +74,8 @@ class Behaviour:
     session_seconds: tuple[float, float] = (900.0, 3600.0)
     fault_seconds: tuple[float, float] = (120.0, 900.0)
     id_tags: list[str] = field(default_factory=lambda: ["SIMULATOR"])
+    # Between the steps of a firmware update, so that the upgrade page shows each one.
+    firmware_step_seconds: float = 3.0
 
 
 class SimulatedPile(ChargePoint):
@@ -83,6 +88,7 @@ class SimulatedPile(ChargePoint):
         guns: int | list[SimulatedGun] = 2,
         behaviour: Behaviour | None = None,
         seed=None,
+        firmware_version: str = "1.0.0",
     ):
         super().__init__(charge_point_id, connection, response_timeout=30)
         self.random = random.Random(seed)
@@ -98,6 +104,7 @@ class SimulatedPile(ChargePoint):
             "AuthorizeRemoteTxRequests": "false",
         }
         self.resets: list[str] = []
+        self.firmware_version = firmware_version
 
     # Calls to the central system.
 
@@ -107,7 +114,7 @@ class SimulatedPile(ChargePoint):
                 charge_point_vendor="ChargeOps",
                 charge_point_model="Simulator",
                 charge_point_serial_number=f"SIM-{self.id}",
-                firmware_version="1.0.0",
+                firmware_version=self.firmware_version,
             )
         )
         self.heartbeat_interval = response.interval
@@ -236,7 +243,34 @@ class SimulatedPile(ChargePoint):
         for task in tasks:
             task.cancel()
 
+    async def firmware_update(self, location: str, retrieve_date: str):
+        """Download the image when told to, install it and restart with it, reporting each step
+        as a pile does (FirmwareStatusNotification, then BootNotification with the new version)."""
+        wait = (datetime.fromisoformat(retrieve_date) - datetime.now(UTC)).total_seconds()
+        await asyncio.sleep(max(0.0, wait))
+        step = self.behaviour.firmware_step_seconds
+        await self.call(call.FirmwareStatusNotification(status=FirmwareStatus.downloading))
+        try:
+            version = await asyncio.to_thread(firmware_download, location)
+        except (OSError, ValueError) as error:
+            logger.warning("%s: firmware download failed: %r", self.id, error)
+            await self.call(call.FirmwareStatusNotification(status=FirmwareStatus.download_failed))
+            return
+        for status in (FirmwareStatus.downloaded, FirmwareStatus.installing, FirmwareStatus.installed):
+            await asyncio.sleep(step)
+            await self.call(call.FirmwareStatusNotification(status=status))
+        await asyncio.sleep(step)
+        self.firmware_version = version
+        await self.boot()
+
     # Answers to the central system's commands.
+
+    @on(Action.update_firmware)
+    async def on_update_firmware(self, location, retrieve_date, retries=None, retry_interval=None):
+        asyncio.get_running_loop().call_soon(
+            lambda: asyncio.ensure_future(self.firmware_update(location, retrieve_date))
+        )
+        return result.UpdateFirmware()
 
     @on(Action.remote_start_transaction)
     async def on_remote_start(self, id_tag, connector_id=None, **kwargs):
@@ -312,6 +346,18 @@ class SimulatedPile(ChargePoint):
         return result.TriggerMessage(status=TriggerMessageStatus.accepted)
 
 
+def firmware_download(location: str) -> str:
+    """Fetch a firmware image and check it against the checksum it is served with; returns its
+    version. A real pile reads the version from the image; the simulator's images are any file,
+    so it takes the version the platform serves with it."""
+    with urllib.request.urlopen(location, timeout=30) as response:
+        body = response.read()
+        checksum, version = response.headers.get("ETag", "").strip('"'), response.headers.get("X-Firmware-Version")
+    if hashlib.sha256(body).hexdigest() != checksum or not version:
+        raise ValueError("the image does not match its checksum")
+    return version
+
+
 async def pile_connect(url: str, charge_point_id: str, key: str, **kwargs):
     """Open a simulated pile's connection; returns (pile, connection, reader task)."""
     connection = await connect(
@@ -332,15 +378,24 @@ class PileSpec:
     key: str
     guns: list[SimulatedGun]
     behaviour: Behaviour
+    firmware_version: str = "1.0.0"
 
 
 async def pile_simulate(url: str, spec: PileSpec, end: float | None, seed: int) -> None:
-    """One simulated pile: connect, live until `end`, and reconnect after a lost connection."""
+    """One simulated pile: connect, live until `end`, and reconnect after a lost connection
+    (with the firmware it was upgraded to meanwhile)."""
     loop = asyncio.get_running_loop()
+    firmware_version = spec.firmware_version
     while end is None or loop.time() < end:
         try:
             pile, connection, reader = await pile_connect(
-                url, spec.charge_point_id, spec.key, guns=spec.guns, behaviour=spec.behaviour, seed=seed
+                url,
+                spec.charge_point_id,
+                spec.key,
+                guns=spec.guns,
+                behaviour=spec.behaviour,
+                seed=seed,
+                firmware_version=firmware_version,
             )
         except (OSError, TimeoutError, InvalidHandshake) as error:  # the gateway is not up yet
             logger.warning("%s: cannot connect (%r); retrying in 5 s", spec.charge_point_id, error)
@@ -353,6 +408,7 @@ async def pile_simulate(url: str, spec: PileSpec, end: float | None, seed: int) 
         finally:
             await connection.close()
             reader.cancel()
+            firmware_version = pile.firmware_version
         if end is None or loop.time() < end:
             await asyncio.sleep(5)
 

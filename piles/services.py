@@ -16,6 +16,7 @@ from analytics.services import rollup_mark, rollup_mark_since
 from audit.services import audit_changes, audit_created, audit_created_many, audit_deleted
 from chargeops.db import rows_insert, rows_update
 from chargeops.imports import ImportPlan, ImportResult, Progress, no_progress
+from firmware.services import upgrade_boot_report, upgrade_status_report, upgrade_targets_release
 from maintenance.choices import ErrorCode
 from maintenance.services import FaultReport, alarms_report
 from stations.models import Station
@@ -174,6 +175,7 @@ def pile_boot(
     pile.last_seen_at = at
     fields = ["reported_vendor", "reported_model", "serial_number", "firmware_version", "booted_at", "registered_at"]
     pile.save(update_fields=[*fields, "last_seen_at"])
+    upgrade_boot_report(pile=pile, firmware_version=firmware_version[:50], at=at)
     return pile.station.area.operator.heartbeat_interval
 
 
@@ -204,6 +206,8 @@ def pile_transfer_status_set(*, pile: Pile, firmware_status: str | None = None, 
     fields = {"firmware_status": firmware_status, "diagnostics_status": diagnostics_status}
     fields = {name: value[:20] for name, value in fields.items() if value is not None}
     Pile.objects.filter(pk=pile.pk).update(**fields)
+    if firmware_status is not None:
+        upgrade_status_report(pile=pile, status=firmware_status, at=timezone.now())
 
 
 @dataclass(frozen=True)
@@ -276,6 +280,8 @@ def gun_status_reports(*, items: list[StatusReport]) -> list[ValidationError | N
         [(gun.status, gun.error_code, gun.status_changed_at, gun.live_power_kw, gun.pk) for gun in guns],
     )
     alarms_report(reports=alarm_reports)
+    # A car left, or a pile came back: a firmware upgrade waiting for that goes out now.
+    upgrade_targets_release(pile_ids={report.pile.pk for report in items})
     return errors
 
 

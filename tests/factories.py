@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import Operator, User
+from firmware.models import FirmwarePackage, FirmwareUpgrade, UpgradeTarget
 from maintenance.choices import AlarmStatus, ErrorCode, FaultCause, Severity, WorkOrderStatus
 from maintenance.models import Alarm, WorkOrder, WorkOrderEvent
 from orders.choices import OrderStatus, PaymentMethod
@@ -172,3 +173,34 @@ class WorkOrderEventFactory(factory.django.DjangoModelFactory):
     work_order = factory.SubFactory(WorkOrderFactory)
     at = factory.LazyFunction(timezone.now)
     to_status = WorkOrderStatus.UNACCEPTED
+
+
+class FirmwarePackageFactory(factory.django.DjangoModelFactory):
+    """A package row whose file is only named: tests that download it store a real one."""
+
+    class Meta:
+        model = FirmwarePackage
+
+    operator = factory.SubFactory(OperatorFactory)
+    file = factory.Sequence(lambda n: f"firmware/test/{n}/xb11.bin")
+    file_name = "xb11.bin"
+    manufacturer = "XingBang"
+    model = "XB-11"
+    version = factory.Sequence(lambda n: f"2.{n}.0")
+    checksum = "0" * 64
+    size = 1024
+
+
+class FirmwareUpgradeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FirmwareUpgrade
+
+    package = factory.SubFactory(FirmwarePackageFactory)
+
+
+class UpgradeTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UpgradeTarget
+
+    upgrade = factory.SubFactory(FirmwareUpgradeFactory)
+    pile = factory.SubFactory(PileFactory)

@@ -27,7 +27,16 @@ from chargeops.models import ImportJob
 from chargeops.views import ObjectListView, model_permission
 from maintenance.services import work_order_create
 
-from .factories import AlarmFactory, ChargingOrderFactory, GunFactory, PileFactory, StationFactory, UserFactory
+from .factories import (
+    AlarmFactory,
+    ChargingOrderFactory,
+    FirmwarePackageFactory,
+    GunFactory,
+    PileFactory,
+    StationFactory,
+    UpgradeTargetFactory,
+    UserFactory,
+)
 
 MARKER = "Zzother"
 # Pages anyone signed in may open: the dashboard shows each user only what their roles allow,
@@ -39,12 +48,14 @@ SCOPED_MODELS = [model for model in apps.get_models() if hasattr(model._default_
 
 
 def url_patterns(patterns=None, namespace=None):
-    """(name, pattern, view class) of every page of the project (the Django admin aside)."""
+    """(name, pattern, view class) of every page of the project that needs signing in (the
+    Django admin aside). Those that do not, the sign-in page and the signed links piles download
+    firmware from, belong to no role; their own tests say what they refuse."""
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
         if isinstance(entry, URLResolver):
             if entry.app_name != "admin":
                 yield from url_patterns(entry.url_patterns, entry.namespace or namespace)
-        elif isinstance(entry, URLPattern):
+        elif isinstance(entry, URLPattern) and getattr(entry.callback, "login_required", True):
             name = f"{namespace}:{entry.name}" if namespace else entry.name
             yield name, str(entry.pattern), entry.callback.view_class
 
@@ -100,7 +111,11 @@ def world(operator, other_operator):
         job = ImportJob.objects.create(
             operator=owner, user=uploader, kind="piles", file_name=f"{prefix}-piles.xlsx", status=ImportStatus.CHECKED
         )
+        package = FirmwarePackageFactory(operator=owner, manufacturer=f"{prefix} Power", model=pile.model)
+        upgrade = UpgradeTargetFactory(upgrade__package=package, pile=pile).upgrade
         objects[owner.pk] = {
+            "FirmwarePackage": package,
+            "FirmwareUpgrade": upgrade,
             "ImportJob": job,
             "Operator": owner,
             "User": person,

@@ -25,6 +25,7 @@ from .factories import (
     IdTagFactory,
     PowerSampleFactory,
     TariffPeriodFactory,
+    UpgradeTargetFactory,
     UserFactory,
     WorkOrderEventFactory,
 )
@@ -52,6 +53,7 @@ def network(operator):
     Command.objects.create(pile=pile, action=CommandAction.RESET, payload={"type": "Soft"})
     security_event_record(kind=SecurityEventKind.WRONG_KEY, charge_point_id=pile.charge_point_id)
     audit_created(user=None, obj=pile)
+    UpgradeTargetFactory(upgrade__package__operator=operator, pile=pile)
     role_create(
         user=None, operator=operator, name="Shift lead", permissions=Permission.objects.filter(codename="view_pile")
     )
@@ -66,7 +68,8 @@ def test_every_domain_model_is_scoped():
         "maintenance.WorkOrder", "maintenance.WorkOrderEvent", "analytics.StationDaily", "analytics.StationMonthly",
         "analytics.PileDaily",
         "analytics.StationFaultDaily", "piles.StatusChange", "gateway.Command", "gateway.SecurityEvent",
-        "accounts.Role", "audit.AuditEntry", "chargeops.ImportJob",
+        "accounts.Role", "audit.AuditEntry", "firmware.FirmwarePackage", "firmware.FirmwareUpgrade",
+        "firmware.UpgradeTarget", "chargeops.ImportJob",
     }  # fmt: skip
     assert expected <= names
 

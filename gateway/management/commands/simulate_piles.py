@@ -80,5 +80,7 @@ class Command(BaseCommand):
                 id_tags=tags,
             )
             key = pile_key_set(user=None, pile=pile)
-            specs.append(PileSpec(pile.charge_point_id, key, guns_now(pile), behaviour))
+            specs.append(
+                PileSpec(pile.charge_point_id, key, guns_now(pile), behaviour, pile.firmware_version or "1.0.0")
+            )
         return specs
