@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -11,9 +12,18 @@ class Role(models.TextChoices):
 
 
 class Currency(models.TextChoices):
-    USD = "USD", "USD ($)"
-    CNY = "CNY", "CNY (¥)"
-    EUR = "EUR", "EUR (€)"
+    USD = "USD", _("USD ($)")
+    CNY = "CNY", _("CNY (¥)")
+    EUR = "EUR", _("EUR (€)")
+
+
+# The word written after an amount: the code in English, the currency's own word in Chinese
+# (“1,234.50 元”), as operators there write it.
+CURRENCY_UNITS = {
+    Currency.USD: pgettext_lazy("written after an amount", "USD"),
+    Currency.CNY: pgettext_lazy("written after an amount", "CNY"),
+    Currency.EUR: pgettext_lazy("written after an amount", "EUR"),
+}
 
 
 class UserStatus(models.TextChoices):

@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chargeops.forms import ScopedModelForm
@@ -166,7 +167,8 @@ class RoleForm(ScopedModelForm):
         super().__init__(*args, user=user, **kwargs)
         platform_operator_field(self, user)
         self.fields["permissions"].queryset = permissions_named(grantable_by(user))
-        self.fields["permissions"].label_from_instance = lambda permission: permission.name
+        # Names of our own permissions (claim, confirm) are in the catalogue; Django's are not.
+        self.fields["permissions"].label_from_instance = lambda permission: gettext(permission.name)
         if self.instance.pk:
             self.initial.setdefault("permissions", list(self.instance.group.permissions.all()))
 

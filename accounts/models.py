@@ -53,6 +53,7 @@ class Operator(ScopedModel):
     class Meta:
         ordering = ["name"]
         verbose_name = _("operator")
+        verbose_name_plural = _("operators")
 
     def __str__(self):
         return self.name
@@ -156,6 +157,7 @@ class Role(ScopedModel):
     class Meta:
         ordering = ["operator__name", "name"]
         verbose_name = _("role")
+        verbose_name_plural = _("roles")
         constraints = [
             models.UniqueConstraint(fields=["operator", "name"], name="role_name_unique_per_operator"),
         ]
@@ -170,6 +172,10 @@ class Role(ScopedModel):
     @property
     def is_builtin(self) -> bool:
         return self.operator_id is None
+
+    @property
+    def description_shown(self) -> str:
+        return gettext(self.description) if self.is_builtin and self.description else self.description
 
     def clean(self):
         if not self.is_builtin and self.name.strip().casefold() in {role.value.casefold() for role in BuiltinRole}:

@@ -6,6 +6,8 @@ superusers and need no group. An operator's own roles are made from the operator
 permissions (`GRANTABLE`), never more.
 """
 
+from django.utils.translation import gettext_noop
+
 from .choices import Role
 
 DOMAIN_MODELS = [
@@ -72,10 +74,13 @@ ROLE_PERMISSIONS = {
 }
 
 
+# Stored in English with the role (migrations write them); shown translated (Role.description_shown).
 ROLE_DESCRIPTIONS = {
-    Role.OPERATOR_ADMIN: "Everything within the operator: the network, people, roles and settings.",
-    Role.ANALYST: "Reads everything within the operator and changes nothing.",
-    Role.TECHNICIAN: "Handles alarms and claims, repairs and completes work orders; reads stations and piles.",
+    Role.OPERATOR_ADMIN: gettext_noop("Everything within the operator: the network, people, roles and settings."),
+    Role.ANALYST: gettext_noop("Reads everything within the operator and changes nothing."),
+    Role.TECHNICIAN: gettext_noop(
+        "Handles alarms and claims, repairs and completes work orders; reads stations and piles."
+    ),
 }
 
 # What a role of an operator's own may hold: what the built-in roles hold, nothing of the

@@ -48,6 +48,18 @@ class RoleTable(BaseTable):
         model = Role
         fields = ("name", "kind", "description", "user_count", "permission_count")
 
+    def render_name(self, record):
+        return str(record)
+
+    def value_name(self, record):
+        return str(record)
+
+    def render_description(self, record):
+        return record.description_shown
+
+    def value_description(self, record):
+        return record.description_shown
+
     def render_kind(self, value):
         return _("Built-in") if value else _("Own")
 

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db.models import Count, Prefetch
 from django.urls import reverse_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chargeops.views import ObjectActionView, ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
@@ -113,7 +114,8 @@ class RoleDetailView(ObjectDetailView):
         if role.is_builtin:
             context.update(edit_url=None, delete_url=None)
         permissions = role.group.permissions.select_related("content_type")
-        context["permission_rows"] = permission_grid(permissions, lambda permission: permission)
+        # Names of our own permissions (claim, confirm) are in the catalogue; Django's are not.
+        context["permission_rows"] = permission_grid(permissions, lambda permission: {"name": gettext(permission.name)})
         # A built-in role is every operator's: list only the user's own operator's holders.
         holders = User.objects.for_user(self.request.user).filter(groups=role.group_id)
         context["holders"] = holders.select_related("operator").order_by("username")

@@ -33,6 +33,7 @@ class StationDaily(DailyFigures):
 
     class Meta:
         verbose_name = _("station day")
+        verbose_name_plural = _("station days")
         constraints = [models.UniqueConstraint(fields=["station", "date"], name="station_daily_unique")]
         # Covering: the figures of a range of days are read from the index alone (PostgreSQL).
         indexes = [models.Index(fields=["date", "station"], include=FIGURE_FIELDS, name="station_daily_date_idx")]
@@ -49,6 +50,7 @@ class StationMonthly(DailyFigures):
 
     class Meta:
         verbose_name = _("station month")
+        verbose_name_plural = _("station months")
         constraints = [models.UniqueConstraint(fields=["station", "date"], name="station_monthly_unique")]
 
 
@@ -66,6 +68,7 @@ class PileDaily(DailyFigures):
 
     class Meta:
         verbose_name = _("pile day")
+        verbose_name_plural = _("pile days")
         constraints = [models.UniqueConstraint(fields=["pile", "date"], name="pile_daily_unique")]
         indexes = [
             models.Index(
@@ -88,6 +91,7 @@ class StationFaultDaily(ScopedModel):
 
     class Meta:
         verbose_name = _("station fault day")
+        verbose_name_plural = _("station fault days")
         constraints = [models.UniqueConstraint(fields=["station", "date", "cause"], name="station_fault_daily_unique")]
 
 
@@ -102,6 +106,7 @@ class RollupMark(models.Model):
 
     class Meta:
         verbose_name = _("roll-up mark")
+        verbose_name_plural = _("roll-up marks")
 
     def __str__(self):
         return f"{self.station_id} {self.date}"
@@ -117,6 +122,7 @@ class StationRollup(models.Model):
 
     class Meta:
         verbose_name = _("station roll-up state")
+        verbose_name_plural = _("station roll-up states")
 
     def __str__(self):
         return f"{self.station_id} closed through {self.closed_through}"

@@ -7,7 +7,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from chargeops.tables import BadgeColumn, BaseTable, LocalTimeColumn
-from chargeops.templatetags.chargeops import percent
+from chargeops.templatetags.chargeops import percent, percent_text
 from maintenance.models import Alarm, WorkOrder
 from piles.choices import OnlineStatus
 from piles.models import Pile
@@ -55,7 +55,7 @@ class ChangeColumn(tables.Column):
 
     def render(self, value):
         css = "change-up" if value > 0 else "change-down" if value < 0 else "change-flat"
-        return format_html('<span class="{}">{}{} %</span>', css, "+" if value > 0 else "", value)
+        return format_html('<span class="{}">{}</span>', css, percent_text(f"{'+' if value > 0 else ''}{value}"))
 
     def value(self, value):
         return float(value)

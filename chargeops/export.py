@@ -7,6 +7,7 @@ from io import BytesIO, StringIO
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -44,12 +45,14 @@ def table_rows(table):
 
 
 def table_export_response(table, title, export_format: str) -> HttpResponse:
-    filename = f"{slugify(str(title))}-{timezone.localdate():%Y%m%d}"
+    # A Chinese title keeps its characters (“充电订单-20260101.xlsx”); the header spells such a
+    # name so that every browser reads it.
+    filename = f"{slugify(str(title), allow_unicode=True)}-{timezone.localdate():%Y%m%d}"
     if export_format == "csv":
         buffer = StringIO()
         csv.writer(buffer).writerows([csv_safe(value) for value in row] for row in table_rows(table))
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        response["Content-Disposition"] = content_disposition_header(True, f"{filename}.csv")
         return response
     if export_format != "xlsx":
         raise Http404("Unknown export format")
@@ -68,5 +71,5 @@ def table_export_response(table, title, export_format: str) -> HttpResponse:
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.xlsx")
     return response

@@ -6,7 +6,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from .views import model_permission, model_url
 
@@ -106,7 +106,7 @@ class ImportForm(forms.Form):
     """A filled-in template to check and, once its preview is confirmed, import."""
 
     file = forms.FileField(
-        label=_lazy("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
+        label=gettext_lazy("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
     )
     update_existing = forms.BooleanField(required=False)
 

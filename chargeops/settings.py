@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -156,7 +156,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# The compiled catalogues (.mo) are kept in the repository beside their .po files, so that a
+# machine without GNU gettext serves every language; tests/test_i18n.py fails when they differ.
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language someone picks in the top bar is kept for a year, not only for the browser session.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = HTTPS
+# Our own number formats first, Django's for everything they do not set (chargeops/formats/).
+FORMAT_MODULE_PATH = ["chargeops.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -187,7 +194,7 @@ MEDIA_URL = "media/"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # A list filter left empty reads "All", as the statistics filters do.
-FILTERS_EMPTY_CHOICE_LABEL = _lazy("All")
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("All")
 
 DJANGO_TABLES2_TEMPLATE = "chargeops/partials/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
@@ -275,7 +276,8 @@ class ObjectEditView(ObjectViewMixin, TemplateView):
             except ValidationError as error:
                 form_add_service_error(form, error)
             else:
-                verb = _("updated") if self.object else _("created")
+                # In context: Chinese words the verbs apart from the fields “updated” and “created”.
+                verb = pgettext("object saved", "updated") if self.object else pgettext("object saved", "created")
                 messages.success(
                     request,
                     _("%(model)s “%(obj)s” %(verb)s.")

@@ -48,6 +48,7 @@ class FirmwarePackage(ScopedModel):
     class Meta:
         ordering = ["manufacturer", "model", "-created_at"]
         verbose_name = _("firmware package")
+        verbose_name_plural = _("firmware packages")
         constraints = [
             # Piles' models are matched regardless of case, so their versions are kept apart the same way.
             models.UniqueConstraint(
@@ -109,6 +110,7 @@ class FirmwareUpgrade(ScopedModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("firmware upgrade")
+        verbose_name_plural = _("firmware upgrades")
 
     def __str__(self):
         return f"{self.package} (#{self.pk})"
@@ -145,6 +147,7 @@ class UpgradeTarget(ScopedModel):
     class Meta:
         ordering = ["upgrade", "pile__name"]
         verbose_name = _("upgrade target")
+        verbose_name_plural = _("upgrade targets")
         constraints = [
             models.UniqueConstraint(fields=["upgrade", "pile"], name="upgrade_target_pile_once"),
             # A pile takes one firmware at a time: two UpdateFirmware requests would race.

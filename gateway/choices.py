@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CommandAction(models.TextChoices):
@@ -8,7 +9,8 @@ class CommandAction(models.TextChoices):
 
     REMOTE_START = "RemoteStartTransaction", _("Start charging")
     REMOTE_STOP = "RemoteStopTransaction", _("Stop charging")
-    RESET = "Reset", _("Reset")
+    # A pile's reset is a restart, not the filter bar's “Reset” (Chinese has two words for them).
+    RESET = "Reset", pgettext_lazy("pile command", "Reset")
     UNLOCK_CONNECTOR = "UnlockConnector", _("Unlock gun")
     CHANGE_AVAILABILITY = "ChangeAvailability", _("Change availability")
     GET_CONFIGURATION = "GetConfiguration", _("Read configuration")

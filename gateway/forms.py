@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from ocpp.v16.enums import AvailabilityType, MessageTrigger, ResetType
 
 from orders.choices import OrderStatus
@@ -41,7 +42,8 @@ class CommandForm(forms.Form):
     connector_id = forms.TypedChoiceField(label=_("Gun"), coerce=int, required=False)
     id_tag = forms.CharField(label=_("Id tag"), max_length=20, help_text=_("The card or app token to charge for."))
     reset_type = forms.ChoiceField(
-        label=_("Reset"), choices=[(ResetType.soft, _("Soft (restart software)")), (ResetType.hard, _("Hard (reboot)"))]
+        label=pgettext_lazy("pile command", "Reset"),
+        choices=[(ResetType.soft, _("Soft (restart software)")), (ResetType.hard, _("Hard (reboot)"))],
     )
     availability = forms.ChoiceField(
         label=_("Make"),

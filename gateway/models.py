@@ -36,6 +36,7 @@ class Command(ScopedModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("pile command")
+        verbose_name_plural = _("pile commands")
         indexes = [
             models.Index(fields=["pile", "created_at"], name="command_pile_time_idx"),
             models.Index(
@@ -81,6 +82,7 @@ class SecurityEvent(ScopedModel):
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = _("pile security event")
+        verbose_name_plural = _("pile security events")
         indexes = [models.Index(fields=["operator", "at"], name="security_event_time_idx")]
 
     def __str__(self):

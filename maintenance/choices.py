@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ErrorCode(models.TextChoices):
@@ -54,7 +55,8 @@ class AlarmStatus(models.TextChoices):
 
 class WorkOrderStatus(models.TextChoices):
     UNACCEPTED = "unaccepted", _("Not accepted")
-    ACCEPTED = "accepted", _("Accepted")
+    # A claimed work order, not an accepted command or id tag (Chinese words them apart).
+    ACCEPTED = "accepted", pgettext_lazy("work order status", "Accepted")
     COMPLETED = "completed", _("Completed")
     CONFIRMED = "confirmed", _("Confirmed")
 

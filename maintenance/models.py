@@ -41,6 +41,7 @@ class Alarm(ScopedModel):
     class Meta:
         ordering = ["-occurred_at"]
         verbose_name = _("alarm")
+        verbose_name_plural = _("alarms")
         indexes = [models.Index(fields=["pile", "occurred_at"], name="alarm_pile_time_idx")]
         constraints = [
             # One open (not cleared) alarm per gun and error code: repeats are counted on it.
@@ -110,6 +111,7 @@ class WorkOrder(ScopedModel):
     class Meta:
         ordering = ["-reported_at"]
         verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
         indexes = [models.Index(fields=["status", "reported_at"], name="workorder_status_time_idx")]
         permissions = [
             ("claim_workorder", _("Can claim and complete work orders")),
@@ -147,6 +149,7 @@ class WorkOrderEvent(ScopedModel):
     class Meta:
         ordering = ["work_order", "at", "pk"]
         verbose_name = _("work order event")
+        verbose_name_plural = _("work order events")
 
     def __str__(self):
         return f"{self.work_order}: {self.from_status or '—'} → {self.to_status}"

@@ -27,6 +27,7 @@ class Tariff(ScopedModel):
     class Meta:
         ordering = ["name"]
         verbose_name = _("tariff")
+        verbose_name_plural = _("tariffs")
         constraints = [
             models.UniqueConstraint(
                 fields=["operator", "name"],
@@ -56,6 +57,7 @@ class TariffPeriod(ScopedModel):
     class Meta:
         ordering = ["tariff", "effective_from", "starts_at"]
         verbose_name = _("tariff period")
+        verbose_name_plural = _("tariff periods")
         constraints = [
             models.UniqueConstraint(
                 fields=["tariff", "effective_from", "starts_at"],
@@ -117,6 +119,7 @@ class ChargingOrder(ScopedModel):
     class Meta:
         ordering = ["-started_at"]
         verbose_name = _("charging order")
+        verbose_name_plural = _("charging orders")
         indexes = [
             models.Index(fields=["station", "started_at"], name="order_station_start_idx"),
             models.Index(fields=["pile", "started_at"], name="order_pile_start_idx"),
@@ -166,6 +169,7 @@ class PowerSample(ScopedModel):
     class Meta:
         ordering = ["gun", "sampled_at"]
         verbose_name = _("power sample")
+        verbose_name_plural = _("power samples")
         indexes = [models.Index(fields=["gun", "sampled_at"], name="power_sample_gun_time_idx")]
 
     def __str__(self):

@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chargeops.tables import BadgeColumn, BaseTable, LocalTimeColumn
@@ -13,7 +14,7 @@ class DurationColumn(tables.Column):
 
     def render(self, value):
         minutes = int(value.total_seconds() // 60)
-        return f"{minutes // 60} h {minutes % 60:02d} min"
+        return gettext("%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
 
     def value(self, value):
         return round(value.total_seconds() / 60, 1)

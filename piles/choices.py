@@ -22,8 +22,8 @@ class ChargingMethod(models.TextChoices):
 
 
 class ConnectorType(models.TextChoices):
-    GBT_AC = "gbt_ac", "GB/T AC"
-    GBT_DC = "gbt_dc", "GB/T DC"
+    GBT_AC = "gbt_ac", _("GB/T AC")
+    GBT_DC = "gbt_dc", _("GB/T DC")
     TYPE1 = "type1", "Type 1 (J1772)"
     TYPE2 = "type2", "Type 2 (Mennekes)"
     CCS1 = "ccs1", "CCS1"

@@ -104,6 +104,7 @@ class Pile(ScopedModel):
     class Meta:
         ordering = ["station__name", "name"]
         verbose_name = _("charging pile")
+        verbose_name_plural = _("charging piles")
         constraints = [
             models.UniqueConstraint(
                 Lower("charge_point_id"),
@@ -193,6 +194,7 @@ class Gun(ScopedModel):
     class Meta:
         ordering = ["pile", "connector_id"]
         verbose_name = _("gun")
+        verbose_name_plural = _("guns")
         constraints = [
             models.UniqueConstraint(
                 fields=["pile", "connector_id"],
@@ -226,10 +228,19 @@ class StatusChange(ScopedModel):
     class Meta:
         ordering = ["pile", "at", "pk"]
         verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
         indexes = [models.Index(fields=["pile", "at"], name="status_change_pile_time_idx")]
 
     def __str__(self):
         return f"{self.gun or self.pile} {self.status} {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def status_label(self) -> str:
+        """The status in words: a gun's OCPP status, or the pile's connection (online, offline)."""
+        try:
+            return (GunStatus if self.gun_id else OnlineStatus)(self.status).label
+        except ValueError:
+            return self.status
 
 
 class IdTag(ScopedModel):
@@ -247,6 +258,7 @@ class IdTag(ScopedModel):
     class Meta:
         ordering = ["id_tag"]
         verbose_name = _("id tag")
+        verbose_name_plural = _("id tags")
         constraints = [
             models.UniqueConstraint(
                 fields=["operator", "id_tag"],

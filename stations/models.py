@@ -23,6 +23,7 @@ class Area(ScopedModel):
     class Meta:
         ordering = ["name"]
         verbose_name = _("operations area")
+        verbose_name_plural = _("operations areas")
         constraints = [
             models.UniqueConstraint(
                 fields=["operator", "name"],
@@ -80,6 +81,7 @@ class Station(ScopedModel):
     class Meta:
         ordering = ["name"]
         verbose_name = _("charging station")
+        verbose_name_plural = _("charging stations")
         constraints = [
             models.UniqueConstraint(
                 fields=["area", "name"],

@@ -5,6 +5,9 @@ from django import template
 from django.template.base import render_value_in_context
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from accounts.choices import CURRENCY_UNITS
 
 register = template.Library()
 
@@ -15,6 +18,23 @@ def in_tz(value, time_zone):
     if not value:
         return "—"
     return timezone.localtime(value, zoneinfo.ZoneInfo(str(time_zone))).strftime("%Y-%m-%d %H:%M")
+
+
+@register.filter
+def currency_unit(currency):
+    """An operator's currency as written after an amount in the active language (“USD”, “元”)."""
+    return CURRENCY_UNITS.get(currency, currency) if currency else ""
+
+
+@register.filter
+def money(amount, currency=""):
+    """An amount with two decimals, its digits grouped as the active language groups them, and
+    the currency's word after it; “—” when there is none."""
+    if amount is None or amount == "":
+        return "—"
+    text = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
+    unit = currency_unit(currency)
+    return f"{text} {unit}" if unit else text
 
 
 @register.filter
@@ -40,7 +60,12 @@ def percent(value):
     """A ratio (0.1234) as “12.3 %”, or “—” when there is none."""
     if value is None or value == "":
         return "—"
-    return f"{value * 100:.1f} %"
+    return percent_text(f"{value * 100:.1f}")
+
+
+def percent_text(number) -> str:
+    """A number of per cent as the active language writes it: “12.3 %”, Chinese “12.3%”."""
+    return gettext("%(percent)s %%") % {"percent": number}
 
 
 @register.simple_tag(takes_context=True)

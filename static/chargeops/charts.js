@@ -9,8 +9,12 @@
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#4b5563";
 
+  // Numbers in the page's language (<html lang>), as the server formats them, not the browser's.
+  var locale = document.documentElement.lang || "en";
+  Chart.defaults.locale = locale;
+
   function number(value, unit) {
-    var text = Number(value).toLocaleString(undefined, { maximumFractionDigits: 2 });
+    var text = Number(value).toLocaleString(locale, { maximumFractionDigits: 2 });
     return unit ? text + " " + unit : text;
   }
 

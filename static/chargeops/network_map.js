@@ -16,17 +16,22 @@
     span.textContent = value;
     return span.innerHTML;
   }
+  // The words come translated from the page (data-label-* of the map); the numbers (and their
+  // markup) go in after the words are escaped.
+  function label(name, values) {
+    return text(el.dataset["label" + name]).replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+  }
   var bounds = [];
   points.forEach(function (p) {
     var popup =
       '<div class="map-popup"><a href="' + text(p.url) + '"><strong>' + text(p.name) + "</strong></a>" +
       '<div class="muted">' + text(p.address) + "</div>" +
       '<div class="map-popup-counts">' +
-      '<span class="badge badge-online">' + p.online + ' online</span> ' +
-      '<span class="badge badge-offline">' + p.offline + ' offline</span> ' +
-      '<span class="badge badge-fault">' + p.fault + ' fault</span> ' +
-      '<span class="badge badge-unregistered">' + p.unregistered + ' unregistered</span>' +
-      "</div><div>Live power: <strong>" + p.live_kw.toFixed(1) + " kW</strong></div></div>";
+      '<span class="badge badge-online">' + label("Online", { count: p.online }) + "</span> " +
+      '<span class="badge badge-offline">' + label("Offline", { count: p.offline }) + "</span> " +
+      '<span class="badge badge-fault">' + label("Fault", { count: p.fault }) + "</span> " +
+      '<span class="badge badge-unregistered">' + label("Unregistered", { count: p.unregistered }) + "</span>" +
+      "</div><div>" + label("Power", { power: "<strong>" + p.live_kw.toFixed(1) + "</strong>" }) + "</div></div>";
     L.marker([p.lat, p.lng], { title: p.name }).addTo(map).bindPopup(popup);
     bounds.push([p.lat, p.lng]);
   });

@@ -82,4 +82,4 @@ def test_an_admin_makes_a_role_and_a_person_who_sees_only_what_it_allows(page, s
     page.fill("#id_username", "sam")
     page.fill("#id_password", NEW_PASSWORD)
     page.click("button[type=submit]")
-    expect(page.locator("form")).to_contain_text("do not match an active account")
+    expect(page.locator("form.login-card")).to_contain_text("do not match an active account")
