@@ -35,7 +35,13 @@ class Operator(ScopedModel):
         _("heartbeat interval (s)"),
         default=300,
         validators=[MinValueValidator(10), MaxValueValidator(86400)],
-        help_text=_("Piles send a heartbeat this often; two intervals of silence mark a pile offline."),
+        help_text=_("Piles send a heartbeat this often. A change is sent to the connected piles at once."),
+    )
+    offline_timeout = models.PositiveIntegerField(
+        _("offline timeout (s)"),
+        default=600,
+        validators=[MinValueValidator(20), MaxValueValidator(7 * 86400)],
+        help_text=_("A pile silent for this long is marked offline. Longer than the heartbeat interval."),
     )
     abnormal_order_hours = models.PositiveIntegerField(
         _("abnormal order timeout (h)"),
@@ -60,6 +66,18 @@ class Operator(ScopedModel):
 
     def get_absolute_url(self):
         return reverse("accounts:operator_detail", args=[self.pk])
+
+    def clean(self):
+        # A timeout within one heartbeat interval would mark healthy piles offline between beats.
+        if self.heartbeat_interval and self.offline_timeout and self.offline_timeout <= self.heartbeat_interval:
+            raise ValidationError(
+                {
+                    "offline_timeout": _(
+                        "Make the offline timeout longer than the heartbeat interval (%(interval)s s)."
+                    )
+                    % {"interval": self.heartbeat_interval}
+                }
+            )
 
 
 class UserManager(DjangoUserManager.from_queryset(ScopedQuerySet)):

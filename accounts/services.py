@@ -275,6 +275,7 @@ OPERATOR_FIELDS = (
     "currency",
     "time_zone",
     "heartbeat_interval",
+    "offline_timeout",
     "abnormal_order_hours",
     "auto_work_orders",
 )
@@ -292,8 +293,16 @@ def operator_create(*, user: User | None, **data) -> Operator:
 
 @transaction.atomic
 def operator_update(*, user: User | None, operator: Operator, **data) -> Operator:
+    """Change an operator's settings. They take effect without a restart: the gateway and the
+    periodic tasks read them on every use, and a new heartbeat interval is sent to the
+    operator's connected piles (the others are told when they next boot)."""
+    from gateway.services import heartbeat_interval_send
+
+    interval = Operator.objects.values_list("heartbeat_interval", flat=True).get(pk=operator.pk)
     with audit_changes(user=user, obj=operator):
         fields_set(operator, OPERATOR_FIELDS, data)
         operator.full_clean()
         operator.save()
+    if operator.heartbeat_interval != interval:
+        heartbeat_interval_send(user=user, operator=operator)
     return operator

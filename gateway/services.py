@@ -145,6 +145,19 @@ def command_create(*, user: User | None, pile: Pile, action: str, payload: dict)
     return command
 
 
+def heartbeat_interval_send(*, user: User | None, operator) -> int:
+    """Tell the operator's connected piles their new heartbeat interval (OCPP ChangeConfiguration
+    of HeartbeatInterval); returns how many were sent it. A pile offline now is given it by its
+    next BootNotification's answer."""
+    payload = {"key": "HeartbeatInterval", "value": str(operator.heartbeat_interval)}
+    piles = Pile.objects.for_operator(operator).filter(connected=True).order_by("pk")
+    commands = [
+        command_create(user=user, pile=pile, action=CommandAction.CHANGE_CONFIGURATION, payload=payload)
+        for pile in piles
+    ]
+    return len(commands)
+
+
 def commands_claim(pile_ids: list[int]) -> list[Command]:
     """The pending commands for these piles, marked sent, oldest first."""
     with transaction.atomic():

@@ -326,6 +326,11 @@ class SimulatedPile(ChargePoint):
     async def on_change_configuration(self, key, value):
         if key not in self.configuration:
             return result.ChangeConfiguration(status=ConfigurationStatus.not_supported)
+        if key == "HeartbeatInterval":
+            # As a real pile: the new interval counts from its next heartbeat.
+            if not value.isdigit() or int(value) < 1:
+                return result.ChangeConfiguration(status=ConfigurationStatus.rejected)
+            self.heartbeat_interval = int(value)
         self.configuration[key] = value
         return result.ChangeConfiguration(status=ConfigurationStatus.accepted)
 

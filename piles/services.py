@@ -286,18 +286,18 @@ def gun_status_reports(*, items: list[StatusReport]) -> list[ValidationError | N
 
 
 def piles_mark_silent_offline(*, now: datetime | None = None) -> int:
-    """Mark offline every connected pile that has been silent for two of its operator's
-    heartbeat intervals. Returns how many piles went offline."""
+    """Mark offline every connected pile that has been silent for its operator's offline
+    timeout. Returns how many piles went offline."""
     now = now or timezone.now()
     count = 0
-    for interval in Operator.objects.values_list("heartbeat_interval", flat=True).distinct():
+    for timeout in Operator.objects.values_list("offline_timeout", flat=True).distinct():
         silent = Pile.objects.select_related("station").filter(
             connected=True,
-            station__area__operator__heartbeat_interval=interval,
-            last_seen_at__lt=now - timedelta(seconds=2 * interval),
+            station__area__operator__offline_timeout=timeout,
+            last_seen_at__lt=now - timedelta(seconds=timeout),
         )
         for pile in silent:
-            pile_connection_set(pile=pile, connected=False, at=pile.last_seen_at + timedelta(seconds=2 * interval))
+            pile_connection_set(pile=pile, connected=False, at=pile.last_seen_at + timedelta(seconds=timeout))
             count += 1
     return count
 

@@ -24,10 +24,10 @@ from .ocpp_support import ocpp_pile
 pytestmark = pytest.mark.django_db
 
 
-def test_a_pile_silent_for_two_heartbeat_intervals_goes_offline_with_its_time():
+def test_a_pile_silent_for_its_operators_offline_timeout_goes_offline_with_its_time():
     pile = ocpp_pile()
     operator = pile.station.area.operator
-    operator.heartbeat_interval = 60
+    operator.heartbeat_interval, operator.offline_timeout = 60, 120
     operator.save()
     now = timezone.now()
     Pile.objects.filter(pk=pile.pk).update(connected=True, registered_at=now, last_seen_at=now - timedelta(seconds=121))
@@ -150,3 +150,46 @@ def test_several_gateway_workers_are_refused_without_postgresql_and_redis(settin
         call_command("ocpp_gateway", workers=2)
     with pytest.raises(CommandError, match="at least 1"):
         call_command("ocpp_gateway", workers=0)
+
+
+def test_a_new_heartbeat_interval_is_sent_to_the_operators_connected_piles_at_once(admin_user):
+    from accounts.services import operator_update
+    from audit.models import AuditEntry
+    from gateway.choices import CommandAction, CommandStatus
+    from gateway.models import Command
+
+    connected = ocpp_pile()
+    operator = connected.station.area.operator
+    offline = ocpp_pile(station=connected.station)
+    elsewhere = ocpp_pile()
+    Pile.objects.filter(pk__in=[connected.pk, elsewhere.pk]).update(connected=True)
+    admin_user.operator = operator
+    admin_user.save()
+
+    operator_update(user=admin_user, operator=operator, heartbeat_interval=120, offline_timeout=300)
+    [command] = Command.objects.all()
+    assert (command.pile, command.action) == (connected, CommandAction.CHANGE_CONFIGURATION)
+    assert command.status == CommandStatus.PENDING
+    assert command.payload == {"key": "HeartbeatInterval", "value": "120"} and command.created_by == admin_user
+    assert not Command.objects.filter(pile__in=[offline, elsewhere]).exists()
+    entry = AuditEntry.objects.get(action="update")
+    assert entry.changes["Heartbeat interval (s)"] == ["300", "120"]
+    assert entry.changes["Offline timeout (s)"] == ["600", "300"]
+
+    operator_update(user=admin_user, operator=operator, abnormal_order_hours=12)
+    assert Command.objects.count() == 1, "other settings send nothing"
+
+
+def test_the_migration_keeps_two_heartbeat_intervals_as_the_offline_timeout():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from accounts.models import Operator
+
+    migration = import_module("accounts.migrations.0008_operator_offline_timeout")
+    operator = ocpp_pile().station.area.operator
+    Operator.objects.filter(pk=operator.pk).update(heartbeat_interval=90, offline_timeout=600)
+    migration.keep_two_intervals(apps, None)
+    operator.refresh_from_db()
+    assert operator.offline_timeout == 180

@@ -207,3 +207,29 @@ def test_commands_that_can_no_longer_be_answered_are_ended_with_the_reason():
         assert command.status == CommandStatus.FAILED and reason in command.error
     fresh.refresh_from_db()
     assert fresh.status == CommandStatus.SENT
+
+
+def test_a_new_heartbeat_interval_reaches_a_connected_pile_through_the_gateway(ocpp_gateway):
+    from accounts.services import operator_update
+
+    pile = ocpp_pile()
+    operator = pile.station.area.operator
+
+    async def scenario():
+        client, connection, reader = await simulated(ocpp_gateway.url, pile)
+        await client.boot()
+        assert client.heartbeat_interval == operator.heartbeat_interval
+        await db(wait_until, lambda: Pile.objects.get(pk=pile.pk).connected)
+        await db(operator_update, user=None, operator=operator, heartbeat_interval=45, offline_timeout=120)
+        answered = await db(
+            wait_until, lambda: Command.objects.filter(pile=pile, status=CommandStatus.ACCEPTED).exists()
+        )
+        interval = client.heartbeat_interval
+        await connection.close()
+        reader.cancel()
+        return answered, interval
+
+    answered, interval = run_async(scenario())
+    assert answered and interval == 45
+    command = Command.objects.get(pile=pile)
+    assert command.payload == {"key": "HeartbeatInterval", "value": "45"}
