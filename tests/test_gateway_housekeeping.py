@@ -187,7 +187,7 @@ def test_the_migration_keeps_two_heartbeat_intervals_as_the_offline_timeout():
 
     from accounts.models import Operator
 
-    migration = import_module("accounts.migrations.0008_operator_offline_timeout")
+    migration = import_module("accounts.migrations.0009_operator_offline_timeout")
     operator = ocpp_pile().station.area.operator
     Operator.objects.filter(pk=operator.pk).update(heartbeat_interval=90, offline_timeout=600)
     migration.keep_two_intervals(apps, None)

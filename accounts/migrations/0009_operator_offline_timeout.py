@@ -13,7 +13,7 @@ def keep_two_intervals(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_roles'),
+        ("accounts", "0008_verbose_name_plural"),
     ]
 
     operations = [
