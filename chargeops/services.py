@@ -33,6 +33,7 @@ ERRORS_KEPT = 500
 PREVIEW_KEPT = 200
 
 
+@transaction.atomic
 def import_job_create(*, user, kind: str, file, update_existing: bool) -> ImportJob:
     """Keep an upload and queue its check. What cannot be an .xlsx at all (a renamed CSV, a
     zip bomb, a file too large) is refused here and never stored."""
@@ -148,6 +149,7 @@ def import_job_check(*, job_id: int) -> ImportJob | None:
     return job
 
 
+@transaction.atomic
 def import_job_confirm(*, user, job: ImportJob) -> ImportJob:
     """Queue the import of a checked upload; only the person who uploaded it confirms it."""
     from .tasks import import_job_run_task
