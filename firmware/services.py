@@ -78,6 +78,15 @@ def package_upload(
             }
         )
     version, manufacturer, model = version.strip(), manufacturer.strip(), model.strip()
+    # Named as the operator's piles of that model spell it, whatever capitals were typed.
+    spelled = (
+        Pile.objects.for_operator(operator)
+        .filter(manufacturer__iexact=manufacturer, model__iexact=model)
+        .values_list("manufacturer", "model")
+        .first()
+    )
+    if spelled:
+        manufacturer, model = spelled
     taken = FirmwarePackage.objects.filter(
         operator=operator, manufacturer__iexact=manufacturer, model__iexact=model, version=version
     )

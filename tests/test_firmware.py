@@ -104,6 +104,15 @@ def test_an_upload_keeps_the_file_its_checksum_and_size_and_is_audited(operator,
     assert entry.changes["Version"] == [None, "2.0.1"]
 
 
+@pytest.mark.django_db
+def test_a_package_is_named_as_the_operators_piles_of_its_model_spell_it(operator, station):
+    pile_at(station, manufacturer="XingBang", model="XB-11")
+    package = upload(operator, manufacturer=" xingbang", model="xb-11 ")
+    assert (package.manufacturer, package.model) == ("XingBang", "XB-11")
+    unknown = upload(operator, manufacturer="newcomer", model="nc-1")
+    assert (unknown.manufacturer, unknown.model) == ("newcomer", "nc-1"), "no pile to follow: kept as typed"
+
+
 @pytest.mark.parametrize(
     ("case", "message"),
     [
