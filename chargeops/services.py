@@ -166,7 +166,7 @@ def import_job_confirm(*, user, job: ImportJob) -> ImportJob:
         raise ValidationError(
             _("This import cannot be confirmed now: it is “%(status)s”.") % {"status": job.get_status_display()}
         )
-    job.refresh_from_db()
+    job.status = ImportStatus.QUEUED
     transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
     return job
 

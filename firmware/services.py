@@ -27,21 +27,6 @@ from .downloads import download_base_url, download_url
 from .models import FirmwarePackage, FirmwareUpgrade, UpgradeTarget
 from .selectors import piles_busy
 
-
-def max_package_bytes() -> int:
-    return settings.FIRMWARE_MAX_BYTES
-
-
-def download_link_seconds() -> int:
-    """How long a download link works after the time the pile is told to download."""
-    return settings.FIRMWARE_DOWNLOAD_LINK_SECONDS
-
-
-def report_timeout_seconds() -> int:
-    """How long a pile may say nothing about an upgrade it was sent before it counts as failed."""
-    return settings.FIRMWARE_REPORT_TIMEOUT_SECONDS
-
-
 # Packages.
 
 
@@ -70,11 +55,11 @@ def package_upload(
         raise ValidationError(_("Choose the operator the firmware belongs to."))
     if not file.size:
         raise ValidationError({"file": _("The file is empty.")})
-    if file.size > max_package_bytes():
+    if file.size > settings.FIRMWARE_MAX_BYTES:
         raise ValidationError(
             {
                 "file": _("The file is %(size)s; a firmware package may be at most %(limit)s.")
-                % {"size": filesizeformat(file.size), "limit": filesizeformat(max_package_bytes())}
+                % {"size": filesizeformat(file.size), "limit": filesizeformat(settings.FIRMWARE_MAX_BYTES)}
             }
         )
     version, manufacturer, model = version.strip(), manufacturer.strip(), model.strip()
@@ -151,7 +136,7 @@ def _status_set(target: UpgradeTarget, status: str, *, at: datetime, reason: str
 
 def _update_firmware_payload(upgrade: FirmwareUpgrade, now: datetime) -> dict:
     retrieve = max(now, upgrade.retrieve_at or now)
-    until = retrieve + timedelta(seconds=download_link_seconds())
+    until = retrieve + timedelta(seconds=settings.FIRMWARE_DOWNLOAD_LINK_SECONDS)
     payload = {"location": download_url(upgrade.package, until=until), "retrieve_date": retrieve.isoformat()}
     if upgrade.retries is not None:
         payload["retries"] = upgrade.retries
@@ -405,7 +390,7 @@ def upgrades_check(*, now: datetime | None = None) -> int:
                 changed += _status_set(target, UpgradeStatus.FAILED, at=now, reason=CANCELLED)
             else:
                 changed += _status_set(target, UpgradeStatus.PENDING, at=now, reason=target.command.error)
-    timeout = report_timeout_seconds()
+    timeout = settings.FIRMWARE_REPORT_TIMEOUT_SECONDS
     cutoff = now - timedelta(seconds=timeout)
     with transaction.atomic():
         silent = _targets_locked(status__in=UPGRADE_IN_FLIGHT, status_changed_at__lt=cutoff)
