@@ -32,7 +32,13 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("The username and password do not match an active account."),
         "throttled": _("Too many failed sign-ins. Try again in %(minutes)s minutes."),
+        "driver": _("This is a driver account: sign in on the driver portal."),
     }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.is_driver:
+            raise ValidationError(self.error_messages["driver"], code="driver")
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""

@@ -1,4 +1,5 @@
 import zoneinfo
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -54,6 +55,14 @@ class Operator(ScopedModel):
         default=False,
         help_text=_("A new fault alarm opens a repair work order for its pile, unless one is already open."),
     )
+    min_start_balance = models.DecimalField(
+        _("minimum balance to start (driver wallet)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("A driver needs at least this much in the wallet to start charging from the driver portal."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -80,7 +89,15 @@ class Operator(ScopedModel):
             )
 
 
-class UserManager(DjangoUserManager.from_queryset(ScopedQuerySet)):
+class UserQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        # Drivers (the portal's accounts) have no operator: only a platform admin's scope would
+        # hold them, and they are not back-office people. Operators see them as drivers.
+        people = super().for_user(user)
+        return people.filter(driver__isnull=True) if user.is_platform_admin else people
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
     """Django's user manager, with `for_user()`: an operator's people are theirs alone."""
 
 
@@ -126,6 +143,14 @@ class User(AbstractUser):
     @property
     def is_platform_admin(self) -> bool:
         return self.is_superuser and self.operator_id is None
+
+    @property
+    def is_driver(self) -> bool:
+        """A driver portal account (`drivers.Driver`): no operator of its own, not an admin.
+        Back-office people always have one or the other, so they cost no query here."""
+        if self.is_superuser or self.operator_id is not None:
+            return False
+        return hasattr(self, "driver")
 
     @property
     def roles(self) -> list["Role"]:

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_noop
 
 from .choices import Role
 
-DOMAIN_MODELS = [
+# The network and its orders, then its upkeep; drivers (below) come between them, as in the
+# menu: the permission grid of custom roles lists models in this file's order.
+NETWORK_MODELS = [
     "stations.area",
     "stations.station",
     "piles.pile",
@@ -21,6 +23,8 @@ DOMAIN_MODELS = [
     "orders.tariffperiod",
     "orders.chargingorder",
     "orders.powersample",
+]
+UPKEEP_MODELS = [
     "maintenance.alarm",
     "maintenance.workorder",
     "maintenance.workorderevent",
@@ -28,6 +32,9 @@ DOMAIN_MODELS = [
     "analytics.piledaily",
     "analytics.stationfaultdaily",
 ]
+# Drivers sign themselves up in the portal and their wallets move only through the services, so
+# the back office reads them; a refund is money out, for operator admins only.
+DRIVERS = ["drivers.driver", "drivers.ledgerentry"]
 # Remote operations on piles: sent by admins and technicians, read by everyone who sees piles.
 COMMANDS = ["gateway.command"]
 SECURITY_EVENTS = ["gateway.securityevent"]
@@ -42,7 +49,10 @@ def _perms(models, actions):
 
 
 ROLE_PERMISSIONS = {
-    Role.OPERATOR_ADMIN: _perms(DOMAIN_MODELS, ["view", "add", "change", "delete"])
+    Role.OPERATOR_ADMIN: _perms(NETWORK_MODELS, ["view", "add", "change", "delete"])
+    + _perms(DRIVERS, ["view"])
+    + _perms(["drivers.driver"], ["refund"])
+    + _perms(UPKEEP_MODELS, ["view", "add", "change", "delete"])
     + _perms(["accounts.user", "accounts.role"], ["view", "add", "change"])
     + _perms(["accounts.role"], ["delete"])
     + _perms(["accounts.operator"], ["view", "change"])
@@ -52,7 +62,9 @@ ROLE_PERMISSIONS = {
     + _perms(["audit.auditentry"], ["view"])
     + _perms(["firmware.firmwarepackage"], ["view", "add", "delete"])
     + _perms(["firmware.firmwareupgrade"], ["view", "add", "change"]),
-    Role.ANALYST: _perms(DOMAIN_MODELS + COMMANDS + FIRMWARE + ["accounts.user", "accounts.role"], ["view"]),
+    Role.ANALYST: _perms(
+        NETWORK_MODELS + DRIVERS + UPKEEP_MODELS + COMMANDS + FIRMWARE + ["accounts.user", "accounts.role"], ["view"]
+    ),
     Role.TECHNICIAN: _perms(
         [
             "stations.area",

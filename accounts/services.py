@@ -278,6 +278,7 @@ OPERATOR_FIELDS = (
     "offline_timeout",
     "abnormal_order_hours",
     "auto_work_orders",
+    "min_start_balance",
 )
 
 

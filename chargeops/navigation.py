@@ -33,6 +33,7 @@ MENU = [
             (_("Charging stations"), "stations:station_list", "stations.view_station"),
             (_("Charging piles"), "piles:pile_list", "piles.view_pile"),
             (_("Charging orders"), "orders:chargingorder_list", "orders.view_chargingorder"),
+            (_("Drivers"), "drivers:driver_list", "drivers.view_driver"),
             (_("Alarm management"), "maintenance:alarm_list", "maintenance.view_alarm"),
             (_("Fault repair work orders"), "maintenance:workorder_list", "maintenance.view_workorder"),
             (_("Work order statistics"), "analytics:workorder_people", "maintenance.view_workorder"),

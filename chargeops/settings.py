@@ -72,6 +72,12 @@ INSTALLED_APPS = [
     "gateway",
     "audit",
     "firmware",
+    "drivers",
+    # The driver portal's sign-up, e-mail verification and password reset.
+    "allauth",
+    "allauth.account",
+    # The driver portal's wallet top-ups (`drivers.TopUp` is its payment model).
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -82,7 +88,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Django's LoginRequiredMiddleware, with the driver portal's own sign-in page for its pages.
+    "drivers.middleware.PortalLoginRequiredMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "drivers.middleware.DriverBoundaryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -100,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chargeops.context_processors.navigation",
+                "drivers.context_processors.portal",
             ],
         },
     },
@@ -146,6 +156,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Drivers sign in to the portal with their e-mail address.
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -217,6 +232,13 @@ LOGIN_THROTTLE_SECONDS = int(os.environ.get("LOGIN_THROTTLE_SECONDS", 15 * 60))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ChargeOps <noreply@localhost>")
+# The SMTP server of EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend: drivers verify
+# their address and reset their password by e-mail, so production needs a real one.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 
 # Piles are shown offline when they have not been heard from for this long.
 PILE_OFFLINE_AFTER_SECONDS = int(os.environ.get("PILE_OFFLINE_AFTER_SECONDS", "900"))
@@ -239,6 +261,53 @@ FIRMWARE_REPORT_TIMEOUT_SECONDS = int(os.environ.get("FIRMWARE_REPORT_TIMEOUT_SE
 # Behind a reverse proxy (which ends TLS for OCPP security profile 2) the pile's address is the
 # first X-Forwarded-For entry; trust it only when the proxy sets it.
 OCPP_TRUST_FORWARDED_FOR = os.environ.get("OCPP_TRUST_FORWARDED_FOR", "").lower() in ("1", "true", "yes")
+
+# The driver portal (drivers/): drivers sign up with an e-mail address they must verify before
+# they can charge; the sign-up, sign-in and reset pages are django-allauth's, in the portal's look.
+ACCOUNT_ADAPTER = "drivers.adapter.DriverAccountAdapter"
+ACCOUNT_FORMS = {"signup": "drivers.forms.DriverSignupForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "drivers:portal_home"
+ACCOUNT_SIGNUP_REDIRECT_URL = "drivers:portal_home"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "ChargeOps: "
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/m/ip"}
+# Wallet top-ups (django-payments). The demo and the tests pay with its dummy provider, which
+# asks the person to accept or refuse the payment; production sets PAYMENT_PROVIDER=paypal and
+# the PayPal REST credentials. PAYMENT_HOST is the portal's public host, where the provider sends
+# the driver back.
+PAYMENT_MODEL = "drivers.TopUp"
+PAYMENT_HOST = os.environ.get("PAYMENT_HOST", "127.0.0.1:8000")
+PAYMENT_USES_SSL = HTTPS
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "dummy")
+if PAYMENT_PROVIDER == "paypal":
+    PAYMENT_VARIANTS = {
+        "default": (
+            "payments.paypal.PaypalProvider",
+            {
+                "client_id": os.environ.get("PAYPAL_CLIENT_ID", ""),
+                "secret": os.environ.get("PAYPAL_SECRET", ""),
+                "endpoint": os.environ.get("PAYPAL_ENDPOINT", "https://api.sandbox.paypal.com"),
+                "capture": True,
+            },
+        )
+    }
+    if not (PAYMENT_VARIANTS["default"][1]["client_id"] and PAYMENT_VARIANTS["default"][1]["secret"]):
+        raise ImproperlyConfigured("PAYMENT_PROVIDER=paypal needs PAYPAL_CLIENT_ID and PAYPAL_SECRET.")
+elif PAYMENT_PROVIDER == "dummy":
+    PAYMENT_VARIANTS = {"default": ("payments.dummy.DummyProvider", {})}
+else:
+    raise ImproperlyConfigured(f"PAYMENT_PROVIDER must be dummy or paypal, not {PAYMENT_PROVIDER!r}.")
+# The driver portal's public address, e.g. https://charge.example.com, printed in the guns' QR
+# codes. Empty: the address the QR page was opened from (fine when operators and drivers reach
+# the platform at the same address).
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "")
+# A remote start the pile accepted but that no session followed within this long (the driver
+# did not plug in; OCPP's ConnectionTimeOut is of this order) is reported as not started.
+DRIVER_START_TIMEOUT_SECONDS = int(os.environ.get("DRIVER_START_TIMEOUT_SECONDS", 90))
 
 LOGGING = {
     "version": 1,

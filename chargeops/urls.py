@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from analytics.views import HomeView
+from drivers import urls as drivers_urls
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -16,6 +17,12 @@ urlpatterns = [
     path("maintenance/", include("maintenance.urls")),
     path("audit/", include("audit.urls")),
     path("firmware/", include("firmware.urls")),
+    # The driver portal (drive/) and the back office's driver pages (drivers/).
+    path("", include("drivers.urls")),
+    # The portal's sign-up, sign-in, e-mail verification and password reset; the payment
+    # provider's return addresses. Their URL names are the libraries' own.
+    path("drive/account/", include("allauth.urls")),
+    path("drive/payments/", include(drivers_urls.payment_patterns)),
     path("admin/", admin.site.urls),
     # The sign-in page offers the language switch too, so it must answer before sign-in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -15,6 +15,8 @@ class PaymentMethod(models.TextChoices):
     ALIPAY = "alipay", _("Alipay")
     CREDIT_CARD = "credit_card", _("Credit card")
     FREE = "free", _("Free")
+    # The driver portal's prepaid wallet (drivers/): debited when the order stops.
+    WALLET = "wallet", _("Wallet")
 
 
 class StopReason(models.TextChoices):

@@ -17,6 +17,7 @@ from analytics.services import rollup_mark
 from audit.choices import AuditAction
 from audit.services import audit_created, audit_record
 from chargeops.db import objects_insert, rows_insert, rows_update
+from drivers.services import charge_requests_link, wallet_orders_charge
 from piles.choices import IdTagStatus
 from piles.models import Gun, IdTag, Pile
 from piles.services import pile_gun
@@ -61,6 +62,16 @@ def _period_at(schedule: list[TariffPeriod], moment: time) -> tuple[TariffPeriod
             current = period
             following = schedule[index + 1].starts_at if index + 1 < len(schedule) else None
     return current, following
+
+
+def tariff_period_at(tariff: Tariff | None, *, at: datetime, time_zone: str) -> tuple[TariffPeriod, time | None] | None:
+    """The period of a tariff in force at a moment, read on the station's wall clock, with the
+    local time the next one starts (None: at midnight); None without a tariff or schedule."""
+    if tariff is None:
+        return None
+    local = at.astimezone(zoneinfo.ZoneInfo(time_zone))
+    schedule = tariff_schedule(tariff, local.date())
+    return _period_at(schedule, local.time()) if schedule else None
 
 
 def _next_boundary(cursor: datetime, day: date, starts: time, zone: zoneinfo.ZoneInfo) -> datetime:
@@ -242,9 +253,13 @@ def _id_tags(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], IdTag]:
     """The id tags of (operator id, tag) pairs, in one query."""
     if not pairs:
         return {}
-    tags = IdTag.objects.filter(
-        operator_id__in={operator for operator, _tag in pairs}, id_tag__in={tag for _operator, tag in pairs}
-    ).order_by()
+    tags = (
+        IdTag.objects.filter(
+            operator_id__in={operator for operator, _tag in pairs}, id_tag__in={tag for _operator, tag in pairs}
+        )
+        .select_related("driver")
+        .order_by()
+    )
     return {(tag.operator_id, tag.id_tag): tag for tag in tags if (tag.operator_id, tag.id_tag) in pairs}
 
 
@@ -264,6 +279,11 @@ def _pile_order(pile: Pile, transaction_id: int, orders: dict[int, ChargingOrder
     if order.pile_id != pile.pk:
         raise ValidationError(_("Transaction %(id)s belongs to another pile.") % {"id": transaction_id})
     return order
+
+
+def _payment_method(tag: IdTag | None) -> str:
+    """A driver portal account's tag pays from the driver's wallet; any other, by card."""
+    return PaymentMethod.WALLET if tag is not None and hasattr(tag, "driver") else PaymentMethod.RFID_CARD
 
 
 @dataclass(frozen=True)
@@ -322,7 +342,7 @@ def order_starts(*, items: list[StartReport]) -> list[tuple[int, IdTagInfo] | Va
             meter_start_wh=report.meter_start_wh,
             meter_last_wh=report.meter_start_wh,
             meter_last_at=report.at,
-            payment_method=PaymentMethod.RFID_CARD,
+            payment_method=_payment_method(info.id_tag),
         )
         orders.append((index, order, info))
     for (index, order, info), transaction_id in zip(orders, transaction_ids_next(len(orders)), strict=True):
@@ -331,6 +351,7 @@ def order_starts(*, items: list[StartReport]) -> list[tuple[int, IdTagInfo] | Va
         results[index] = (transaction_id, info)
     # Every value is the gateway's own or checked above; the table's constraints guard the rest.
     objects_insert([order for _index, order, _info in orders])
+    charge_requests_link(orders=[order for _index, order, _info in orders])
     rollup_mark(moments=[(order.station, order.started_at) for _index, order, _info in orders])
     return results
 
@@ -456,6 +477,8 @@ def _orders_closed_write(orders: list[ChargingOrder]) -> None:
     # The check constraints on the table (stop after start, meter not backwards) guard these.
     rows_update(ChargingOrder, STOP_FIELDS, [(*(getattr(o, f) for f in STOP_FIELDS), o.pk) for o in orders])
     rows_update(Gun, ["live_power_kw"], [(Decimal("0"), order.gun_id) for order in orders])
+    # In the stop's transaction: an order is closed and paid together, or neither.
+    wallet_orders_charge(orders=orders)
     rollup_mark(moments=[(order.station, order.started_at) for order in orders])
 
 

@@ -1,8 +1,8 @@
 import django_tables2 as tables
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chargeops.tables import BadgeColumn, BaseTable, LocalTimeColumn
+from chargeops.templatetags.chargeops import duration_short
 
 from .models import ChargingOrder
 
@@ -13,8 +13,7 @@ class DurationColumn(tables.Column):
     """A duration as hours and minutes; exported as minutes."""
 
     def render(self, value):
-        minutes = int(value.total_seconds() // 60)
-        return gettext("%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
+        return duration_short(value)
 
     def value(self, value):
         return round(value.total_seconds() / 60, 1)

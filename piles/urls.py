@@ -17,5 +17,6 @@ urlpatterns = [
     path("<int:pk>/enable/", views.PileEnableView.as_view(), name="pile_enable"),
     path("<int:pk>/disable/", views.PileDisableView.as_view(), name="pile_disable"),
     path("<int:pk>/command/", views.PileCommandView.as_view(), name="pile_command"),
+    path("<int:pk>/qr/", views.PileQrView.as_view(), name="pile_qr"),
     path("guns/<int:pk>/", views.GunDetailView.as_view(), name="gun_detail"),
 ]

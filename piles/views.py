@@ -1,4 +1,8 @@
+import segno
 from django.contrib import messages
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chargeops.import_views import ImportConfirmView, ImportJobView, ImportStartView, ImportTemplateView
@@ -9,6 +13,7 @@ from chargeops.views import (
     ObjectEditView,
     ObjectListView,
 )
+from drivers.views.base import portal_url
 from gateway.choices import CommandAction, CommandStatus
 from gateway.forms import CommandForm, command_forms
 from gateway.services import command_create
@@ -62,6 +67,35 @@ class PileDetailView(ObjectDetailView):
         if self.request.user.has_perm("gateway.add_command"):
             context["command_forms"] = command_forms(self.object)
         context["status_changes"] = self.object.status_changes.select_related("gun").order_by("-at", "-pk")[:10]
+        return context
+
+
+def gun_qr_svg(url: str, title: str) -> str:
+    """A QR code of `url` as inline SVG that takes the width CSS gives it. Error correction M
+    survives a scuffed or partly dirty label; the 4-module quiet zone is the standard's."""
+    return segno.make_qr(url, error="m").svg_inline(omitsize=True, svgclass="qr-code", title=title)
+
+
+class PileQrView(ObjectDetailView):
+    """A printable sheet of the pile's guns, a label each, whose QR code opens the gun's page
+    in the driver portal. The address is absolute, on the host the sheet was opened from."""
+
+    model = Pile
+    template_name = "piles/pile_qr.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("station__area__operator").prefetch_related("guns")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        pile = self.object
+        labels = []
+        for gun in pile.guns.all():
+            url = portal_url(self.request, reverse("drivers:gun", args=[pile.charge_point_id, gun.connector_id]))
+            title = gettext("QR code of gun %(number)s") % {"number": gun.connector_id}
+            # segno writes the SVG and escapes the title; no user text reaches it unescaped.
+            labels.append({"gun": gun, "url": url, "svg": mark_safe(gun_qr_svg(url, title))})
+        context["labels"] = labels
         return context
 
 

@@ -35,7 +35,7 @@ class StationForm(ScopedModelForm):
 
     class Meta:
         model = Station
-        fields = ["area", "name", "address", "latitude", "longitude", "time_zone", "tariff"]
+        fields = ["area", "name", "address", "latitude", "longitude", "time_zone", "tariff", "opening_hours"]
         widgets = {
             "address": forms.TextInput(attrs={"wide": True}),
             "latitude": forms.NumberInput(attrs={"step": "0.000001", "data-map": "lat"}),

@@ -47,6 +47,13 @@ class Station(ScopedModel):
     area = models.ForeignKey(Area, verbose_name=_("operations area"), on_delete=models.PROTECT, related_name="stations")
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(_("address"), max_length=255)
+    # As drivers read it ("Mon–Fri 07:00–22:00"); empty means the station never closes.
+    opening_hours = models.CharField(
+        _("opening hours"),
+        max_length=100,
+        blank=True,
+        help_text=_("As drivers should read them, e.g. “Mon–Fri 07:00–22:00”. Leave empty when open 24 hours."),
+    )
     latitude = models.DecimalField(
         _("latitude"),
         max_digits=9,

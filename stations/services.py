@@ -12,7 +12,7 @@ from chargeops.models import fields_set
 from .models import Area, Station
 
 AREA_FIELDS = ("name", "description")
-STATION_FIELDS = ("area", "name", "address", "latitude", "longitude", "time_zone", "tariff")
+STATION_FIELDS = ("area", "name", "address", "latitude", "longitude", "time_zone", "tariff", "opening_hours")
 
 
 def _same_operator(operator_id, *related) -> None:

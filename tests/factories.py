@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import Operator, User
+from drivers.models import Driver
 from firmware.models import FirmwarePackage, FirmwareUpgrade, UpgradeTarget
 from maintenance.choices import AlarmStatus, ErrorCode, FaultCause, Severity, WorkOrderStatus
 from maintenance.models import Alarm, WorkOrder, WorkOrderEvent
@@ -204,3 +205,14 @@ class UpgradeTargetFactory(factory.django.DjangoModelFactory):
 
     upgrade = factory.SubFactory(FirmwareUpgradeFactory)
     pile = factory.SubFactory(PileFactory)
+
+
+class DriverFactory(factory.django.DjangoModelFactory):
+    """A driver portal account in an operator's network, with its own id tag."""
+
+    class Meta:
+        model = Driver
+
+    operator = factory.SubFactory(OperatorFactory)
+    user = factory.SubFactory(UserFactory, operator=None, email=factory.Sequence(lambda n: f"driver{n}@example.com"))
+    id_tag = factory.SubFactory(IdTagFactory, operator=factory.SelfAttribute("..operator"))

@@ -3,17 +3,21 @@ operators, each user sees exactly their own operator's rows of every model, a pl
 sees all, and a user without an operator sees none."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.db.models import Q
+from payments import PaymentStatus
 
 from accounts.models import Role
 from accounts.services import role_create
 from analytics.models import PileDaily, StationDaily, StationFaultDaily, StationMonthly
 from audit.services import audit_created
 from chargeops.models import ImportJob, ScopedModel
+from drivers.models import ChargeRequest
+from drivers.services import driver_register, top_up_create
 from gateway.choices import CommandAction, SecurityEventKind
 from gateway.models import Command
 from gateway.services import security_event_record
@@ -58,6 +62,10 @@ def network(operator):
         user=None, operator=operator, name="Shift lead", permissions=Permission.objects.filter(codename="view_pile")
     )
     ImportJob.objects.create(operator=operator, kind="piles", file_name="piles.xlsx")
+    driver = driver_register(user=UserFactory(operator=None), operator=operator)
+    top_up_create(driver=driver, amount=Decimal("20")).change_status(PaymentStatus.CONFIRMED)
+    command = Command.objects.create(pile=pile, action=CommandAction.REMOTE_START, payload={})
+    ChargeRequest.objects.create(driver=driver, gun=order.gun, command=command)
 
 
 def test_every_domain_model_is_scoped():
@@ -69,7 +77,8 @@ def test_every_domain_model_is_scoped():
         "analytics.PileDaily",
         "analytics.StationFaultDaily", "piles.StatusChange", "gateway.Command", "gateway.SecurityEvent",
         "accounts.Role", "audit.AuditEntry", "firmware.FirmwarePackage", "firmware.FirmwareUpgrade",
-        "firmware.UpgradeTarget", "chargeops.ImportJob",
+        "firmware.UpgradeTarget", "chargeops.ImportJob", "drivers.Driver", "drivers.LedgerEntry",
+        "drivers.ChargeRequest",
     }  # fmt: skip
     assert expected <= names
 

@@ -143,10 +143,17 @@ def test_orders_are_priced_by_the_tariff_and_never_overlap_on_a_gun(demo):
         assert order.energy_kwh.as_tuple().exponent == -3
         by_gun[order.gun_id].append(order)
         us = order.station.time_zone.startswith("America/")
+        # The demo drivers' sessions are paid from their wallets.
         assert order.payment_method in (
-            {PaymentMethod.CREDIT_CARD, PaymentMethod.APP, PaymentMethod.RFID_CARD}
+            {PaymentMethod.CREDIT_CARD, PaymentMethod.APP, PaymentMethod.RFID_CARD, PaymentMethod.WALLET}
             if us
-            else {PaymentMethod.WECHAT_PAY, PaymentMethod.ALIPAY, PaymentMethod.APP, PaymentMethod.RFID_CARD}
+            else {
+                PaymentMethod.WECHAT_PAY,
+                PaymentMethod.ALIPAY,
+                PaymentMethod.APP,
+                PaymentMethod.RFID_CARD,
+                PaymentMethod.WALLET,
+            }
         )
         if order.status == OrderStatus.CHARGING:
             assert order.stopped_at is None and order.meter_stop_wh is None
@@ -312,3 +319,17 @@ def test_the_same_seed_gives_the_same_data(monkeypatch):
     assert first["orders"] and first["alarms"] and first["work_orders"]
     assert snapshot_of(11) == first
     assert snapshot_of(12)["orders"] != first["orders"]
+
+
+def test_the_demo_drivers_wallets_are_the_sum_of_their_ledgers(demo):
+    from django.db.models import Sum
+
+    from drivers.models import Driver
+
+    drivers = list(Driver.objects.all())
+    assert len(drivers) == 4
+    for driver in drivers:
+        assert driver.balance == driver.ledger.aggregate(s=Sum("amount"))["s"] > 0
+        assert driver.user.emailaddress_set.get().verified
+        wallet_orders = ChargingOrder.objects.filter(id_tag=driver.id_tag, payment_method=PaymentMethod.WALLET)
+        assert driver.ledger.filter(kind="charge").count() == wallet_orders.count() > 0

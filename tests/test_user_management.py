@@ -307,6 +307,7 @@ def test_platform_admin_adds_an_operator_and_its_first_admin(client, platform_ad
             "time_zone": "Asia/Shanghai",
             "heartbeat_interval": 300,
             "offline_timeout": 600,
+            "min_start_balance": "10.00",
             "abnormal_order_hours": 24,
         },
     )
@@ -341,11 +342,14 @@ def test_operator_admins_see_and_change_only_their_own_operators_settings(client
         "heartbeat_interval": 5,
         "offline_timeout": 600,
         "abnormal_order_hours": 24,
+        "min_start_balance": "10.00",
     }
     refused = client.post(url, data)
     assert refused.status_code == 200 and "greater than or equal to 10" in refused.content.decode()
     too_short = client.post(url, {**data, "heartbeat_interval": 600, "offline_timeout": 600})
     assert "Make the offline timeout longer than the heartbeat interval (600 s)." in too_short.content.decode()
+    negative = client.post(url, {**data, "heartbeat_interval": 300, "min_start_balance": "-1"})
+    assert "greater than or equal to 0" in negative.content.decode()
     assert Operator.objects.values_list("heartbeat_interval", "offline_timeout").get(pk=operator.pk) == (300, 600)
     assert client.post(url, {**data, "heartbeat_interval": 60, "auto_work_orders": "on"}).status_code == 302
     operator.refresh_from_db()

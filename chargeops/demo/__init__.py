@@ -37,13 +37,19 @@ def demo_logins() -> list["Login"]:
     """The demo's logins as they are in the database, for `make demo` to print every time."""
     names = [spec.name for spec in OPERATORS]
     users = (
-        User.objects.filter(Q(operator__name__in=names) | Q(username="admin", operator=None))
-        .select_related("operator")
+        User.objects.filter(
+            Q(operator__name__in=names) | Q(username="admin", operator=None) | Q(driver__operator__name__in=names)
+        )
+        .select_related("operator", "driver__operator")
         .prefetch_related("groups")
         .order_by("operator__name", "username")
     )
     return [
-        Login(user.username, ", ".join(user.role_names), user.operator.name if user.operator else "—", DEMO_PASSWORD)
+        Login(user.username, "Driver (portal: /drive/)", user.driver.operator.name, DEMO_PASSWORD)
+        if user.is_driver
+        else Login(
+            user.username, ", ".join(user.role_names), user.operator.name if user.operator else "—", DEMO_PASSWORD
+        )
         for user in users
     ]
 

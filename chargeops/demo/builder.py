@@ -13,12 +13,13 @@ from .common import (
     Scale,
     StationState,
 )
+from .drivers import DriversMixin
 from .maintenance import MaintenanceMixin
 from .network import NetworkMixin
 from .sessions import SessionsMixin
 
 
-class DemoBuilder(NetworkMixin, SessionsMixin, MaintenanceMixin):
+class DemoBuilder(NetworkMixin, SessionsMixin, MaintenanceMixin, DriversMixin):
     """Builds the whole demo data set in one transaction; each part is a mixin of its own."""
 
     def __init__(self, *, scale: Scale, seed: int, now: datetime, progress: bool):
@@ -44,4 +45,5 @@ class DemoBuilder(NetworkMixin, SessionsMixin, MaintenanceMixin):
         self._id_tags_create(self.rng("id-tags"))
         self._orders_create(self.rng("orders"), self.rng("live"))
         self._maintenance_create(self.rng("maintenance"))
+        self._drivers_create(self.rng("drivers"))
         return DemoResult(self.logins, self.counts)

@@ -21,6 +21,15 @@ def in_tz(value, time_zone):
 
 
 @register.filter
+def duration_short(value) -> str:
+    """A timedelta as hours and minutes (“1 h 05 min”), or “—”."""
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds() // 60)
+    return gettext("%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
+
+
+@register.filter
 def currency_unit(currency):
     """An operator's currency as written after an amount in the active language (“USD”, “元”)."""
     return CURRENCY_UNITS.get(currency, currency) if currency else ""

@@ -69,7 +69,10 @@ class Command(BaseCommand):
         )
         specs = []
         for pile in piles:
-            tags = IdTag.objects.filter(operator_id=pile.station.area.operator_id, status=IdTagStatus.ACCEPTED)
+            # Cards and app tokens only: a driver portal account pays from its wallet for what it starts.
+            tags = IdTag.objects.filter(
+                operator_id=pile.station.area.operator_id, status=IdTagStatus.ACCEPTED, driver__isnull=True
+            )
             tags = list(tags.values_list("id_tag", flat=True)[:20]) or ["SIMULATOR"]
             behaviour = Behaviour(
                 rated_kw=float(pile.rated_power_kw) / pile.gun_count,

@@ -1,0 +1,36 @@
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import reverse
+
+# Where a driver may go: the portal (its sign-in pages and payments are under it), the language
+# switch, and the files pages load.
+PORTAL_PATHS = ("/drive/", "/i18n/", "/static/", "/media/")
+
+
+class DriverBoundaryMiddleware:
+    """Keeps drivers out of the back office: a driver's request for any other page is sent to
+    the portal's home. Back-office pages check permissions too; this makes a driver's
+    session useless there even for pages anyone signed in may open (the dashboard)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.is_driver and not request.path_info.startswith(PORTAL_PATHS):
+            return redirect("drivers:portal_home")
+        return self.get_response(request)
+
+
+class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
+    """Django's sign-in requirement, sending a visitor of a portal page that needs signing in
+    (django-allauth's password and e-mail pages) to the portal's sign-in page rather than the
+    back office's."""
+
+    def handle_no_permission(self, request, view_func):
+        if request.path_info.startswith("/drive/"):
+            return redirect_to_login(
+                request.get_full_path(), reverse("account_login"), self.get_redirect_field_name(view_func)
+            )
+        return super().handle_no_permission(request, view_func)
