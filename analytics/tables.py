@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -253,12 +254,15 @@ class StatusCountColumn(tables.Column):
         super().__init__(**kwargs)
         self.status = status
 
+    @cached_property
+    def page_url(self) -> str:
+        return reverse("analytics:pile_status")
+
     def render(self, value, record):
         if not value:
             return "0"
         query = {"station": record["station"].pk, **({"status": self.status} if self.status else {})}
-        url = reverse("analytics:pile_status") + "?" + urlencode(query) + "#table-piles"
-        return format_html('<a href="{}">{}</a>', url, value)
+        return format_html('<a href="{}?{}#table-piles">{}</a>', self.page_url, urlencode(query), value)
 
 
 class StationPileStatusTable(StationRowsTable):

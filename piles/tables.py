@@ -1,8 +1,7 @@
 import django_tables2 as tables
-from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from chargeops.tables import ActionsColumn, BadgeColumn, BaseTable
+from chargeops.tables import ActionsColumn, BadgeColumn, BaseTable, badge_html
 
 from .choices import OnlineStatus
 from .models import Pile
@@ -25,9 +24,7 @@ class GunStatusColumn(tables.Column):
         gun = self.gun(record)
         if gun is None:
             return "—"
-        return render_to_string(
-            "chargeops/partials/badge.html", {"value": gun.status, "label": gun.get_status_display()}
-        )
+        return badge_html(gun.status, gun.get_status_display())
 
     def value(self, record):
         gun = self.gun(record)
