@@ -23,9 +23,10 @@ app.conf.beat_schedule = {
     # last step, and a minute's check is close enough to that; it also sends, within a minute,
     # upgrades whose pile's "car left" or "connected" report went missing.
     "firmware-upgrades-check": {"task": "firmware.tasks.upgrades_check_task", "schedule": 60.0},
-    # A wallet session is stopped when its cost reaches the driver's balance; a charger adds
-    # cents per minute, so checking every half minute keeps a wallet within cents of zero.
-    "drivers-wallet-sessions-guard": {"task": "drivers.tasks.wallet_sessions_guard_task", "schedule": 30.0},
+    # A driver's wallet sessions are stopped when their cost reaches the balance; a charger adds
+    # cents per minute, so checking every half minute keeps a wallet within cents of zero. The
+    # same check credits a confirmed top-up whose credit failed.
+    "drivers-wallets-check": {"task": "drivers.tasks.wallets_check_task", "schedule": 30.0},
     # Unconfirmed uploads are kept for a day (IMPORT_KEEP_HOURS); an hourly sweep removes them
     # within the hour after, and finds imports whose worker died.
     "imports-expire": {"task": "chargeops.tasks.import_jobs_expire_task", "schedule": 3600.0},

@@ -159,7 +159,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     # Drivers sign in to the portal with their e-mail address.
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "drivers.adapter.PortalAuthenticationBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -276,14 +276,20 @@ ACCOUNT_SIGNUP_REDIRECT_URL = "drivers:portal_home"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "ChargeOps: "
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/m/ip"}
 # Wallet top-ups (django-payments). The demo and the tests pay with its dummy provider, which
-# asks the person to accept or refuse the payment; production sets PAYMENT_PROVIDER=paypal and
-# the PayPal REST credentials. PAYMENT_HOST is the portal's public host, where the provider sends
-# the driver back.
+# asks the person to accept or refuse the payment, so it is refused without DEBUG: anyone could
+# fill a wallet with it. Production sets PAYMENT_PROVIDER=paypal, the PayPal REST credentials and
+# PAYMENT_HOST, the portal's public host where PayPal sends the driver back; without a provider
+# (`none`, the default without DEBUG) drivers are told that top-ups are not open.
 PAYMENT_MODEL = "drivers.TopUp"
 PAYMENT_HOST = os.environ.get("PAYMENT_HOST", "127.0.0.1:8000")
 PAYMENT_USES_SSL = HTTPS
-PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "dummy")
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "dummy" if DEBUG else "none")
+PAYMENT_VARIANTS = {}
+if PAYMENT_PROVIDER == "dummy" and not DEBUG:
+    raise ImproperlyConfigured("PAYMENT_PROVIDER=dummy fills wallets without payment: use it with DEBUG only.")
 if PAYMENT_PROVIDER == "paypal":
+    if "PAYMENT_HOST" not in os.environ:
+        raise ImproperlyConfigured("PAYMENT_PROVIDER=paypal needs PAYMENT_HOST, the portal's public host.")
     PAYMENT_VARIANTS = {
         "default": (
             "payments.paypal.PaypalProvider",
@@ -299,8 +305,8 @@ if PAYMENT_PROVIDER == "paypal":
         raise ImproperlyConfigured("PAYMENT_PROVIDER=paypal needs PAYPAL_CLIENT_ID and PAYPAL_SECRET.")
 elif PAYMENT_PROVIDER == "dummy":
     PAYMENT_VARIANTS = {"default": ("payments.dummy.DummyProvider", {})}
-else:
-    raise ImproperlyConfigured(f"PAYMENT_PROVIDER must be dummy or paypal, not {PAYMENT_PROVIDER!r}.")
+elif PAYMENT_PROVIDER != "none":
+    raise ImproperlyConfigured(f"PAYMENT_PROVIDER must be none, dummy or paypal, not {PAYMENT_PROVIDER!r}.")
 # The driver portal's public address, e.g. https://charge.example.com, printed in the guns' QR
 # codes. Empty: the address the QR page was opened from (fine when operators and drivers reach
 # the platform at the same address).

@@ -12,6 +12,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Wallet top-ups through the dummy provider, with DEBUG on or off.
+PAYMENT_PROVIDER = "dummy"
+PAYMENT_VARIANTS = {"default": ("payments.dummy.DummyProvider", {})}
 # Each test process its own cache, emptied per test (tests/conftest.py), never the shared Redis.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {

@@ -6,6 +6,7 @@ from django.urls import reverse
 # Where a driver may go: the portal (its sign-in pages and payments are under it), the language
 # switch, and the files pages load.
 PORTAL_PATHS = ("/drive/", "/i18n/", "/static/", "/media/")
+ACCOUNT_PATH = "/drive/account/"
 
 
 class DriverBoundaryMiddleware:
@@ -18,8 +19,13 @@ class DriverBoundaryMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and user.is_driver and not request.path_info.startswith(PORTAL_PATHS):
-            return redirect("drivers:portal_home")
+        if user.is_authenticated:
+            path = request.path_info
+            if user.is_driver and not path.startswith(PORTAL_PATHS):
+                return redirect("drivers:portal_home")
+            # The portal's own account pages (password, e-mail addresses) are drivers' alone.
+            if not user.is_driver and path.startswith(ACCOUNT_PATH) and path != reverse("account_logout"):
+                return redirect("drivers:portal_home")
         return self.get_response(request)
 
 

@@ -150,14 +150,15 @@ class ChargeRequest(ScopedModel):
     driver = models.ForeignKey(
         Driver, verbose_name=_("driver"), on_delete=models.PROTECT, related_name="charge_requests"
     )
-    gun = models.ForeignKey("piles.Gun", verbose_name=_("gun"), on_delete=models.PROTECT, related_name="+")
+    # A start means nothing without its gun and command: removing a pile or gun removes them.
+    gun = models.ForeignKey("piles.Gun", verbose_name=_("gun"), on_delete=models.CASCADE, related_name="+")
     command = models.OneToOneField(
-        "gateway.Command", verbose_name=_("start command"), on_delete=models.PROTECT, related_name="+"
+        "gateway.Command", verbose_name=_("start command"), on_delete=models.CASCADE, related_name="+"
     )
     stop_command = models.OneToOneField(
         "gateway.Command",
         verbose_name=_("stop command"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
@@ -195,10 +196,13 @@ class ChargeRequest(ScopedModel):
             return StartState.REFUSED
         if status != CommandStatus.ACCEPTED:
             return StartState.NO_ANSWER
-        waited = timezone.now() - (self.command.answered_at or self.created_at)
-        if waited > timedelta(seconds=settings.DRIVER_START_TIMEOUT_SECONDS):
-            return StartState.NOT_STARTED
-        return StartState.PLUG_IN
+        return StartState.NOT_STARTED if timezone.now() > self.deadline else StartState.PLUG_IN
+
+    @property
+    def deadline(self):
+        """Until when the start waits for its session: a StartTransaction later than this is not
+        linked to it (`services.charge_requests_link`), and the driver is told none started."""
+        return self.created_at + timedelta(seconds=settings.DRIVER_START_TIMEOUT_SECONDS)
 
     def get_state_display(self) -> str:
         return StartState(self.state).label

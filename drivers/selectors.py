@@ -11,6 +11,8 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from gateway.choices import CommandAction, CommandStatus
+from gateway.models import Command
 from orders.models import ChargingOrder, PowerSample
 from orders.services import order_fee_compute, tariff_period_at
 from piles.choices import GunStatus, OnlineStatus, UsageState
@@ -43,6 +45,14 @@ def driver_orders(driver: Driver):
     return ChargingOrder.objects.filter(id_tag=driver.id_tag).select_related("station", "pile", "gun")
 
 
+def stop_pending(order: ChargingOrder) -> bool:
+    """Whether a stop of the order was sent and the pile has not refused or missed it."""
+    stops = Command.objects.filter(
+        pile_id=order.pile_id, action=CommandAction.REMOTE_STOP, payload__transaction_id=order.transaction_id
+    )
+    return stops.exclude(status__in=[CommandStatus.FAILED, CommandStatus.TIMED_OUT, CommandStatus.REJECTED]).exists()
+
+
 def session_figures(order: ChargingOrder, *, with_power: bool = True) -> dict:
     """What a session page shows of an order: energy, power now, duration and the fee so far
     (the station's tariff on the energy so far; the final fee when it has stopped)."""
@@ -62,8 +72,10 @@ def session_figures(order: ChargingOrder, *, with_power: bool = True) -> dict:
         energy_kwh=order.energy_kwh,
         time_zone=station.time_zone,
     )
-    latest = PowerSample.objects.filter(order=order, sampled_at__gte=now - timedelta(minutes=5)).order_by("-sampled_at")
-    sample = latest.values_list("power_kw", flat=True).first()
+    sample = None
+    if with_power:
+        latest = PowerSample.objects.filter(order=order, sampled_at__gte=now - timedelta(minutes=5))
+        sample = latest.order_by("-sampled_at").values_list("power_kw", flat=True).first()
     return {
         "energy_kwh": order.energy_kwh,
         "power_kw": sample if sample is not None else Decimal("0"),

@@ -3,6 +3,7 @@ charging. Money moves only here, each movement a ledger entry written in one tra
 the balance it changes, under a lock on the driver's row."""
 
 import secrets
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,7 +17,6 @@ from payments import PaymentStatus
 
 from accounts.models import Operator, User
 from gateway.choices import CommandAction, CommandStatus
-from gateway.models import Command
 from gateway.services import command_create
 from orders.choices import OrderStatus, PaymentMethod
 from orders.models import ChargingOrder
@@ -28,6 +28,7 @@ from .models import ChargeRequest, Driver, LedgerEntry, TopUp
 
 # What a gun shows while it can take a new session: free, or a cable already plugged in.
 STARTABLE = {GunStatus.AVAILABLE, GunStatus.PREPARING}
+CENT = Decimal("0.01")
 TOP_UP_MIN = Decimal("5.00")
 TOP_UP_MAX = Decimal("1000.00")
 
@@ -41,7 +42,9 @@ def _id_tag_new() -> str:
 def driver_register(*, user: User, operator: Operator) -> Driver:
     """Give a new portal account its driver record in the operator's network, with an id tag
     of its own that piles are sent when the driver starts charging."""
-    tag = IdTag(operator=operator, id_tag=_id_tag_new(), holder=user.email)
+    tag = IdTag(
+        operator=operator, id_tag=_id_tag_new(), holder=user.email[: IdTag._meta.get_field("holder").max_length]
+    )
     tag.full_clean()
     tag.save()
     driver = Driver(user=user, operator=operator, id_tag=tag)
@@ -65,11 +68,13 @@ def _ledger_write(driver: Driver, *, kind: str, amount: Decimal, **fields) -> Le
 
 def top_up_create(*, driver: Driver, amount: Decimal, ip_address: str | None = None) -> TopUp:
     """A payment of `amount` into the driver's wallet, waiting for the provider."""
+    if "default" not in settings.PAYMENT_VARIANTS:
+        raise ValidationError(_("Top-ups are not open yet: the operator has no payment provider."))
     if amount is None or amount < TOP_UP_MIN or amount > TOP_UP_MAX:
         raise ValidationError(
             {"amount": _("Top up between %(low)s and %(high)s.") % {"low": TOP_UP_MIN, "high": TOP_UP_MAX}}
         )
-    if amount != amount.quantize(Decimal("0.01")):
+    if amount != amount.quantize(CENT):
         raise ValidationError({"amount": _("Use at most two decimal places.")})
     return TopUp.objects.create(
         driver=driver,
@@ -127,39 +132,47 @@ def wallet_orders_charge(*, orders: list[ChargingOrder]) -> list[LedgerEntry]:
 def wallet_refund(
     *, user: User, driver: Driver, amount: Decimal, reason: str, order: ChargingOrder | None = None
 ) -> LedgerEntry:
-    """Give money back into a driver's wallet, with the operator's reason; a refund of an order
-    is at most what the order was debited, less what was refunded of it already."""
+    """Give money back into a driver's wallet, with the operator's reason. Refunds give back what
+    was paid for charging: in all at most what the wallet paid, and for one order at most what
+    that order was debited, less what was refunded already."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the money is refunded.")})
     if amount is None or amount <= 0:
         raise ValidationError({"amount": _("Refund an amount above zero.")})
-    if amount != amount.quantize(Decimal("0.01")):
+    if amount != amount.quantize(CENT):
         raise ValidationError({"amount": _("Use at most two decimal places.")})
     driver = _driver_locked(driver)
     if order is not None:
-        debited = -(
-            LedgerEntry.objects.filter(driver=driver, order=order, kind=LedgerKind.CHARGE).aggregate(s=Sum("amount"))[
-                "s"
-            ]
-            or 0
-        )
-        refunded = (
-            LedgerEntry.objects.filter(driver=driver, order=order, kind=LedgerKind.REFUND).aggregate(s=Sum("amount"))[
-                "s"
-            ]
-            or 0
-        )
+        moved = _ledger_sums(driver.ledger.filter(order=order))
+        debited = -moved.get(LedgerKind.CHARGE, Decimal("0"))
         if not debited:
             raise ValidationError({"order": _("Order %(number)s was not paid from this wallet.") % {"number": order}})
-        if amount > debited - refunded:
+        left = debited - moved.get(LedgerKind.REFUND, Decimal("0"))
+        if amount > left:
             raise ValidationError(
                 {
                     "amount": _("At most %(left)s of order %(number)s is left to refund.")
-                    % {"left": (debited - refunded).quantize(Decimal("0.01")), "number": order}
+                    % {"left": left.quantize(CENT), "number": order}
                 }
             )
+    moved = _ledger_sums(driver.ledger.all())
+    left = -moved.get(LedgerKind.CHARGE, Decimal("0")) - moved.get(LedgerKind.REFUND, Decimal("0"))
+    if amount > left:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "At most %(left)s can be refunded: what the wallet paid for charging, less earlier refunds."
+                )
+                % {"left": max(left, Decimal("0")).quantize(CENT)}
+            }
+        )
     return _ledger_write(driver, kind=LedgerKind.REFUND, amount=amount, order=order, note=reason[:300], created_by=user)
+
+
+def _ledger_sums(entries) -> dict[str, Decimal]:
+    """Kind -> the sum of the entries' amounts."""
+    return dict(entries.values_list("kind").annotate(total=Sum("amount")).order_by())
 
 
 def gun_start_refusal(driver: Driver, gun: Gun) -> str | None:
@@ -178,7 +191,8 @@ def gun_start_refusal(driver: Driver, gun: Gun) -> str | None:
         return _("This gun is out of service.")
     if gun.status not in STARTABLE:
         return _("This gun is busy (%(status)s).") % {"status": gun.get_status_display()}
-    if driver.id_tag.status != IdTagStatus.ACCEPTED:
+    tag = driver.id_tag
+    if tag.status != IdTagStatus.ACCEPTED or (tag.expires_at is not None and tag.expires_at <= timezone.now()):
         return _("Your account is blocked from charging. Contact the operator.")
     minimum = driver.operator.min_start_balance
     if driver.balance < minimum:
@@ -241,7 +255,8 @@ def charge_requests_link(*, orders: list[ChargingOrder]) -> None:
     wallet_orders = [o for o in orders if o.payment_method == PaymentMethod.WALLET]
     if not wallet_orders:
         return
-    recent = timezone.now() - timedelta(seconds=2 * settings.DRIVER_START_TIMEOUT_SECONDS)
+    # The window of `ChargeRequest.deadline`: what the driver was told did not start stays so.
+    recent = timezone.now() - timedelta(seconds=settings.DRIVER_START_TIMEOUT_SECONDS)
     waiting = ChargeRequest.objects.filter(
         order__isnull=True,
         gun__in={o.gun_id for o in wallet_orders},
@@ -263,30 +278,41 @@ def charge_requests_link(*, orders: list[ChargingOrder]) -> None:
 
 
 def wallet_sessions_guard() -> int:
-    """Stop the wallet sessions whose cost so far has reached the driver's balance, so that a
-    wallet does not run far below zero: a RemoteStopTransaction, sent once per session. Returns
-    how many were told to stop. (The final fee is still debited in full when the stop arrives.)"""
-    from .selectors import session_figures
+    """Stop a driver's wallet sessions when what they cost so far together has reached the
+    driver's balance, so that a wallet does not run far below zero: a RemoteStopTransaction,
+    sent once per session. Returns how many were told to stop. (The final fee is still debited
+    in full when the stop arrives.)"""
+    from .selectors import session_figures, stop_pending
 
     charging = ChargingOrder.objects.filter(status=OrderStatus.CHARGING, payment_method=PaymentMethod.WALLET)
     charging = charging.select_related("station__tariff", "pile", "id_tag__driver").prefetch_related(
         "station__tariff__periods"
     )
-    stopped = 0
+    by_driver = defaultdict(list)
     for order in charging:
         driver = getattr(order.id_tag, "driver", None)
-        if driver is None or session_figures(order, with_power=False)["cost"] < driver.balance:
+        if driver is not None:
+            by_driver[driver.pk].append((driver, order))
+    stopped = 0
+    for sessions in by_driver.values():
+        balance = sessions[0][0].balance
+        if sum(session_figures(order, with_power=False)["cost"] for _driver, order in sessions) < balance:
             continue
-        sent = Command.objects.filter(
-            pile=order.pile, action=CommandAction.REMOTE_STOP, payload__transaction_id=order.transaction_id
-        ).exclude(status__in=[CommandStatus.FAILED, CommandStatus.TIMED_OUT, CommandStatus.REJECTED])
-        if sent.exists():
-            continue
-        command_create(
-            user=None,
-            pile=order.pile,
-            action=CommandAction.REMOTE_STOP,
-            payload={"transaction_id": order.transaction_id},
-        )
-        stopped += 1
+        for _driver, order in sessions:
+            if stop_pending(order):
+                continue
+            command_create(
+                user=None,
+                pile=order.pile,
+                action=CommandAction.REMOTE_STOP,
+                payload={"transaction_id": order.transaction_id},
+            )
+            stopped += 1
     return stopped
+
+
+def top_ups_reconcile() -> int:
+    """Credit the confirmed top-ups that have no wallet entry (the credit after the provider's
+    confirmation failed): the payment was taken, so the money goes in. Returns how many."""
+    missing = TopUp.objects.filter(status=PaymentStatus.CONFIRMED, ledger_entry__isnull=True)
+    return sum(top_up_credit(top_up=top_up) is not None for top_up in missing)

@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from .services import wallet_sessions_guard
+from .services import top_ups_reconcile, wallet_sessions_guard
 
 
 @shared_task
-def wallet_sessions_guard_task() -> int:
-    return wallet_sessions_guard()
+def wallets_check_task() -> tuple[int, int]:
+    return wallet_sessions_guard(), top_ups_reconcile()

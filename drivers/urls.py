@@ -21,12 +21,12 @@ portal_patterns = [
     path("gun/<str:charge_point_id>/<int:connector_id>/", portal.GunView.as_view(), name="gun"),
     path("gun/<str:charge_point_id>/<int:connector_id>/start/", portal.GunStartView.as_view(), name="gun_start"),
     path("charging/<int:pk>/", portal.ChargeView.as_view(), name="charge_detail"),
-    path("charging/<int:pk>/stop/", portal.ChargeStopView.as_view(), name="charge_stop"),
     path("wallet/", portal.WalletView.as_view(), name="wallet"),
     path("wallet/top-up/<str:token>/", portal.TopUpPayView.as_view(), name="top_up_pay"),
     path("wallet/top-up/<str:token>/done/", portal.TopUpDoneView.as_view(), name="top_up_done"),
     path("orders/", portal.OrderHistoryView.as_view(), name="order_history"),
     path("orders/<int:pk>/", portal.ReceiptView.as_view(), name="receipt"),
+    path("orders/<int:pk>/stop/", portal.OrderStopView.as_view(), name="order_stop"),
 ]
 
 urlpatterns = [

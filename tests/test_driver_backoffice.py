@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
+from payments import PaymentStatus
 
 from accounts.choices import Role
 from accounts.forms import permission_grid
@@ -19,7 +20,7 @@ from accounts.roles import GRANTABLE, ROLE_PERMISSIONS, permissions_named
 from accounts.services import role_create
 from drivers.choices import LedgerKind
 from drivers.models import Driver, LedgerEntry
-from drivers.services import wallet_orders_charge, wallet_refund
+from drivers.services import top_up_create, wallet_orders_charge, wallet_refund
 from orders.choices import PaymentMethod
 
 from .factories import ChargingOrderFactory, DriverFactory, GunFactory, PileFactory, StationFactory, UserFactory
@@ -33,6 +34,16 @@ def wallet_order(driver, amount="12.50", **fields):
     )
     wallet_orders_charge(orders=[order])
     return order
+
+
+def top_up(driver, amount):
+    """Money paid into the wallet through the payment provider, in top-ups of at most 1,000."""
+    amount = Decimal(amount)
+    while amount > 0:
+        part = min(amount, Decimal("1000"))
+        top_up_create(driver=driver, amount=part).change_status(PaymentStatus.CONFIRMED)
+        amount -= part
+    driver.refresh_from_db()
 
 
 def login(client, operator, role):
@@ -99,7 +110,7 @@ def test_the_role_grid_lists_drivers_after_charging_orders_as_the_menu_does(db):
 def test_the_list_shows_own_drivers_with_balance_orders_and_last_charge(client, operator, other_operator):
     own = DriverFactory(operator=operator, user__email="own@example.com")
     DriverFactory(operator=other_operator, user__email="foreign@example.com")
-    wallet_refund(user=None, driver=own, amount=Decimal("1234.50"), reason="opening credit")
+    top_up(own, "1234.50")
     wallet_order(own, started_at=timezone.now() - timedelta(days=2))
     login(client, operator, Role.ANALYST)
     response = client.get(reverse("drivers:driver_list"))
@@ -149,7 +160,7 @@ def test_the_export_holds_the_filtered_own_drivers(client, operator, other_opera
     own = DriverFactory(operator=operator, user__email="own@example.com")
     DriverFactory(operator=operator, user__email="left-out@example.com")
     DriverFactory(operator=other_operator, user__email="own@example.net")
-    wallet_refund(user=None, driver=own, amount=Decimal("7.25"), reason="goodwill")
+    top_up(own, "7.25")
     login(client, operator, Role.ANALYST)
     response = client.get(reverse("drivers:driver_list"), {"q": "own@", "export": "xlsx"})
     assert response.status_code == 200
@@ -170,16 +181,17 @@ def test_technicians_see_no_driver_pages(client, operator):
 
 def test_the_driver_page_shows_the_ledger_and_orders(client, operator, admin_user):
     driver = DriverFactory(operator=operator, user__email="dora@example.com")
-    wallet_refund(user=admin_user, driver=driver, amount=Decimal("30.00"), reason="opening credit")
+    top_up(driver, "30.00")
     order = wallet_order(driver, amount="12.50")
+    wallet_refund(user=admin_user, driver=driver, amount=Decimal("2.00"), reason="slow charger", order=order)
     login(client, operator, Role.ANALYST)
     response = client.get(driver.get_absolute_url())
     assert response.status_code == 200
     content = response.content.decode()
     entries = list(response.context["ledger"].data)
-    assert [entry.kind for entry in entries] == [LedgerKind.CHARGE, LedgerKind.REFUND]
-    assert "opening credit" in content and admin_user.username in content
-    assert "-12.50 USD" in content and "17.50 USD" in content
+    assert [entry.kind for entry in entries] == [LedgerKind.REFUND, LedgerKind.CHARGE, LedgerKind.TOP_UP]
+    assert "slow charger" in content and admin_user.username in content
+    assert "-12.50 USD" in content and "17.50 USD" in content and "19.50 USD" in content
     assert reverse("orders:chargingorder_detail", args=[order.pk]) in content
     assert list(response.context["orders"].data) == [order]
     # Analysts read; the refund form is not theirs.
@@ -188,7 +200,8 @@ def test_the_driver_page_shows_the_ledger_and_orders(client, operator, admin_use
 
 def test_a_role_without_the_ledger_permission_sees_no_ledger(client, operator):
     driver = DriverFactory(operator=operator)
-    wallet_refund(user=None, driver=driver, amount=Decimal("3.00"), reason="secret reason")
+    order = wallet_order(driver, amount="5.00")
+    wallet_refund(user=None, driver=driver, amount=Decimal("3.00"), reason="secret reason", order=order)
     role = role_create(
         user=None, operator=operator, name="Drivers only", permissions=Permission.objects.filter(codename="view_driver")
     )
@@ -235,13 +248,19 @@ def test_an_operator_admin_refunds_into_the_wallet(client, operator):
     assert "10.00 USD refunded to" in page
 
 
-def test_a_refund_needs_no_order(client, operator):
+def test_a_refund_needs_no_order_but_gives_back_at_most_what_charging_took(client, operator):
     driver = DriverFactory(operator=operator)
+    top_up(driver, "50.00")
+    wallet_order(driver, amount="12.50")
     login(client, operator, Role.OPERATOR_ADMIN)
     response = client.post(refund_url(driver), {"amount": "4.20", "reason": "Goodwill", "order": ""})
     assert response.status_code == 302
     driver.refresh_from_db()
-    assert driver.balance == Decimal("4.20")
+    assert driver.balance == Decimal("41.70")
+    before = wallet_state(driver)
+    too_much = client.post(refund_url(driver), {"amount": "8.31", "reason": "More goodwill", "order": ""})
+    assert "At most 8.30 can be refunded" in too_much.content.decode()
+    assert wallet_state(driver) == before
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,7 @@ def driver(operator):
 
 @pytest.fixture
 def driver_client(client, driver):
-    client.force_login(driver.user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    client.force_login(driver.user, backend="drivers.adapter.PortalAuthenticationBackend")
     return client
 
 
@@ -198,7 +198,8 @@ def charge_for(driver, gun, status=CommandStatus.SENT, answered_ago=None):
     command = Command.objects.create(
         pile=gun.pile, action=CommandAction.REMOTE_START, payload={}, status=status, answered_at=answered
     )
-    return ChargeRequest.objects.create(driver=driver, gun=gun, command=command)
+    asked = answered or timezone.now()
+    return ChargeRequest.objects.create(driver=driver, gun=gun, command=command, created_at=asked)
 
 
 @pytest.mark.parametrize(
@@ -226,7 +227,7 @@ def test_the_session_shows_live_figures_and_stop_sends_remote_stop(driver_client
     ChargingOrder.objects.filter(pk=order.pk).update(energy_kwh=Decimal("12.500"))
     page = driver_client.get(charge.get_absolute_url()).content.decode()
     assert "12.50 kWh" in page and "5.00" in page and "0 h 30 min" in page  # 12.5 kWh at 0.40
-    driver_client.post(reverse("drivers:charge_stop", args=[charge.pk]))
+    driver_client.post(reverse("drivers:order_stop", args=[order.pk]))
     stop_command = Command.objects.get(action=CommandAction.REMOTE_STOP)
     assert stop_command.payload == {"transaction_id": order.transaction_id}
     assert "Stopping" in driver_client.get(charge.get_absolute_url()).content.decode()
@@ -242,7 +243,7 @@ def test_a_driver_cannot_see_or_stop_another_drivers_session(driver_client, oper
     charge = charge_for(someone, gun, CommandStatus.ACCEPTED, timedelta(seconds=3))
     order = start(gun, someone)
     assert driver_client.get(charge.get_absolute_url()).status_code == 404
-    assert driver_client.post(reverse("drivers:charge_stop", args=[charge.pk])).status_code == 404
+    assert driver_client.post(reverse("drivers:order_stop", args=[order.pk])).status_code == 404
     assert driver_client.get(reverse("drivers:receipt", args=[order.pk])).status_code == 404
     assert not Command.objects.filter(action=CommandAction.REMOTE_STOP).exists()
     assert ChargingOrder.objects.get(pk=order.pk).status == OrderStatus.CHARGING
@@ -310,3 +311,67 @@ def test_a_visitor_is_sent_to_the_sign_in_page_of_the_part_they_asked_for(client
     assert office.status_code == 302 and office.url.startswith(reverse("accounts:login"))
     wallet = client.get(reverse("drivers:wallet"))
     assert wallet.url.startswith(reverse("account_login"))
+
+
+def test_the_portal_resets_drivers_passwords_only(client, driver, admin_user):
+    admin_user.email = "boss@example.com"
+    admin_user.save()
+    client.post(reverse("account_reset_password"), {"email": "boss@example.com"})
+    assert all(
+        "password" not in message.subject.lower() or message.to != ["boss@example.com"] for message in mail.outbox
+    )
+    assert not any("/drive/account/password/reset/key/" in message.body for message in mail.outbox)
+    client.post(reverse("account_reset_password"), {"email": driver.email})
+    assert any("/drive/account/password/reset/key/" in message.body for message in mail.outbox)
+
+
+def test_back_office_people_stay_out_of_the_portals_account_pages(operator_client):
+    for name in ("account_change_password", "account_email"):
+        response = operator_client.get(reverse(name))
+        assert response.status_code == 302 and response.url == reverse("drivers:portal_home")
+
+
+def test_the_back_office_sign_in_takes_user_names_not_email_addresses(client, admin_user):
+    admin_user.email = "boss@example.com"
+    admin_user.set_password("plug-in-and-go-42")
+    admin_user.save()
+    client.post(reverse("accounts:login"), {"username": "boss@example.com", "password": "plug-in-and-go-42"})
+    assert "_auth_user_id" not in client.session
+    client.post(reverse("accounts:login"), {"username": admin_user.username, "password": "plug-in-and-go-42"})
+    assert client.session["_auth_user_id"] == str(admin_user.pk)
+
+
+def test_a_long_email_address_signs_up(client, operator):
+    StationFactory(area__operator=operator)
+    email = "a" * 110 + "@example.com"
+    data = {"email": email, "password1": "plug-in-and-go-42", "password2": "plug-in-and-go-42", "network": operator.pk}
+    assert client.post(reverse("account_signup"), data).status_code == 302
+    assert Driver.objects.get(user__email=email).id_tag.holder == email[:100]
+
+
+def test_a_pile_whose_gun_a_driver_tried_is_deleted_with_the_attempt(driver, gun, admin_user):
+    from piles.services import pile_delete
+
+    charge_for(driver, gun, CommandStatus.REJECTED, timedelta(0))
+    pile_delete(user=admin_user, pile=gun.pile)
+    assert not ChargeRequest.objects.exists()
+
+
+def test_an_expired_account_tag_cannot_start(driver_client, driver, gun):
+    driver.id_tag.expires_at = timezone.now() - timedelta(minutes=1)
+    driver.id_tag.save()
+    assert "blocked from charging" in driver_client.get(gun_url(gun)).content.decode()
+
+
+def test_a_session_the_pile_started_late_shows_on_its_order_page_with_stop(driver_client, driver, gun):
+    charge = charge_for(driver, gun, CommandStatus.ACCEPTED, timedelta(minutes=5))  # given up waiting
+    order = start(gun, driver)
+    charge.refresh_from_db()
+    assert charge.order is None
+    home = driver_client.get(reverse("drivers:portal_home")).content.decode()
+    assert reverse("drivers:receipt", args=[order.pk]) in home
+    page = driver_client.get(reverse("drivers:receipt", args=[order.pk])).content.decode()
+    assert "Stop charging" in page and "data-refresh-while-waiting" in page
+    driver_client.post(reverse("drivers:order_stop", args=[order.pk]))
+    assert Command.objects.filter(action=CommandAction.REMOTE_STOP, payload={"transaction_id": order.transaction_id})
+    assert "Stopping" in driver_client.get(reverse("drivers:receipt", args=[order.pk])).content.decode()

@@ -235,3 +235,47 @@ def test_a_wallet_session_that_reaches_the_balance_is_told_to_stop_once(operator
     assert wallet_sessions_guard() == 0  # the stop is on its way
     command = Command.objects.get(action=CommandAction.REMOTE_STOP)
     assert command.payload == {"transaction_id": transaction_id} and other_gun.pile == command.pile
+
+
+def test_two_sessions_of_a_driver_are_stopped_when_together_they_reach_the_balance(operator, gun):
+    from drivers.services import wallet_sessions_guard
+    from gateway.choices import CommandAction
+    from gateway.models import Command
+
+    gun.pile.connected = True
+    gun.pile.save()
+    driver = make_driver(operator, Decimal("10.00"))
+    GunFactory(pile=gun.pile, connector_id=2)
+    for connector in (1, 2):
+        report = StartReport(
+            pile=gun.pile, connector_id=connector, id_tag=driver.id_tag.id_tag, meter_start_wh=0, at=timezone.now()
+        )
+        order_starts(items=[report])
+    # 6.00 each: neither alone reaches the balance of 10.00, both together do.
+    ChargingOrder.objects.filter(status=OrderStatus.CHARGING).update(energy_kwh=Decimal("15.000"))
+    assert wallet_sessions_guard() == 2
+    assert Command.objects.filter(action=CommandAction.REMOTE_STOP).count() == 2
+
+
+def test_a_confirmed_top_up_whose_credit_failed_is_credited_by_the_check(operator):
+    from drivers.models import TopUp
+    from drivers.services import top_ups_reconcile
+
+    driver = make_driver(operator)
+    payment = top_up_create(driver=driver, amount=Decimal("25.00"))
+    TopUp.objects.filter(pk=payment.pk).update(status=PaymentStatus.CONFIRMED)  # no signal: the credit never ran
+    assert top_ups_reconcile() == 1
+    assert top_ups_reconcile() == 0
+    driver.refresh_from_db()
+    assert driver.balance == Decimal("25.00") == ledger_sum(driver)
+
+
+def test_refunds_without_an_order_give_back_at_most_what_charging_took(operator, gun, admin_user):
+    driver = make_driver(operator, Decimal("50.00"))
+    order = start(gun, driver)
+    stop(order, 21000)  # 8.00
+    with pytest.raises(ValidationError):
+        wallet_refund(user=admin_user, driver=driver, amount=Decimal("99999.00"), reason="Typo")
+    wallet_refund(user=admin_user, driver=driver, amount=Decimal("8.00"), reason="Goodwill")
+    driver.refresh_from_db()
+    assert driver.balance == Decimal("50.00") == ledger_sum(driver)

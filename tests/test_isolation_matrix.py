@@ -26,8 +26,9 @@ from accounts.services import role_create
 from chargeops.choices import ImportStatus
 from chargeops.models import ImportJob
 from chargeops.views import ObjectListView, model_permission
-from drivers.services import driver_register, wallet_refund
+from drivers.services import driver_register, wallet_orders_charge, wallet_refund
 from maintenance.services import work_order_create
+from orders.choices import PaymentMethod
 
 from .factories import (
     AlarmFactory,
@@ -122,7 +123,15 @@ def world(operator, other_operator):
             user=UserFactory(operator=None, username=f"{prefix}-driver", email=f"{prefix}-driver@example.com"),
             operator=owner,
         )
-        wallet_refund(user=uploader, driver=driver, amount=Decimal("5.00"), reason=f"{prefix} goodwill refund")
+        paid = ChargingOrderFactory(
+            gun=gun,
+            number=f"{prefix}-ORDER-2",
+            id_tag=driver.id_tag,
+            payment_method=PaymentMethod.WALLET,
+            amount=Decimal("9.00"),
+        )
+        wallet_orders_charge(orders=[paid])
+        wallet_refund(user=uploader, driver=driver, amount=Decimal("5.00"), reason=f"{prefix} refund", order=paid)
         objects[owner.pk] = {
             "FirmwarePackage": package,
             "FirmwareUpgrade": upgrade,

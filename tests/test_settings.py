@@ -65,3 +65,14 @@ def test_the_production_settings_pass_the_deploy_check():
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_dummy_payment_provider_is_refused_without_debug_and_paypal_needs_its_settings():
+    production = {"SECRET_KEY": "x" * 50}
+    dummy = django_setup(production | {"PAYMENT_PROVIDER": "dummy"})
+    assert dummy.returncode != 0 and "DEBUG only" in dummy.stderr
+    paypal = django_setup(production | {"PAYMENT_PROVIDER": "paypal", "PAYPAL_CLIENT_ID": "a", "PAYPAL_SECRET": "b"})
+    assert paypal.returncode != 0 and "PAYMENT_HOST" in paypal.stderr
+    full = {"PAYMENT_HOST": "charge.example.com", "PAYPAL_CLIENT_ID": "a", "PAYPAL_SECRET": "b"}
+    assert django_setup(production | {"PAYMENT_PROVIDER": "paypal"} | full).returncode == 0
+    assert django_setup(production).returncode == 0  # no provider: top-ups are closed

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 from payments import PaymentError, PaymentStatus, RedirectNeeded
@@ -14,9 +14,9 @@ from payments import PaymentError, PaymentStatus, RedirectNeeded
 from accounts.models import Operator
 from orders.choices import OrderStatus
 
-from ..choices import GunAvailability, LedgerKind, StartState
+from ..choices import GunAvailability, StartState
 from ..forms import TopUpForm, networks
-from ..models import TopUp
+from ..models import ChargeRequest, TopUp
 from ..selectors import (
     charge_request_for_driver,
     driver_orders,
@@ -24,6 +24,7 @@ from ..selectors import (
     gun_for_portal,
     price_now,
     session_figures,
+    stop_pending,
 )
 from ..services import charge_start, charge_stop, gun_start_refusal, top_up_create
 from .base import PortalMixin, network_remember
@@ -122,24 +123,27 @@ class ChargeView(PortalMixin, TemplateView):
             state=state,
             final=state in FINAL_STATES,
             figures=session_figures(charge.order) if charge.order_id else None,
+            stopping=charge.order_id is not None and stop_pending(charge.order),
             currency=self.driver.operator.currency,
             **kwargs,
         )
 
 
-class ChargeStopView(PortalMixin, View):
+class OrderStopView(PortalMixin, View):
+    """Stop one of the driver's sessions, from its start's page or from the order's own page (a
+    session the pile started after its start had given up waiting has no start page)."""
+
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        charge = charge_request_for_driver(self.driver, pk)
-        if charge.order_id is None:
-            raise Http404
+        order = get_object_or_404(driver_orders(self.driver), pk=pk)
         try:
-            charge_stop(driver=self.driver, order=charge.order)
+            charge_stop(driver=self.driver, order=order)
             messages.success(request, _("The pile is told to stop. The session ends when it confirms."))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-        return redirect(charge)
+        charge = ChargeRequest.objects.filter(order=order).first()
+        return redirect(charge or reverse("drivers:receipt", args=[order.pk]))
 
 
 class WalletView(PortalMixin, TemplateView):
@@ -153,7 +157,11 @@ class WalletView(PortalMixin, TemplateView):
         page = Paginator(ledger, 20).get_page(self.request.GET.get("page"))
         kwargs.setdefault("form", TopUpForm())
         return super().get_context_data(
-            page=page, presets=self.presets, currency=self.driver.operator.currency, kinds=LedgerKind, **kwargs
+            page=page,
+            presets=self.presets,
+            currency=self.driver.operator.currency,
+            top_ups_open="default" in settings.PAYMENT_VARIANTS,
+            **kwargs,
         )
 
     def post(self, request):
@@ -223,12 +231,18 @@ class OrderHistoryView(PortalMixin, TemplateView):
 
 
 class ReceiptView(PortalMixin, TemplateView):
+    """An order's page: while it charges, its live figures and Stop; then its receipt."""
+
     template_name = "drivers/receipt.html"
 
     def get_context_data(self, **kwargs):
         order = get_object_or_404(driver_orders(self.driver), pk=self.kwargs["pk"])
+        charging = order.status == OrderStatus.CHARGING
         return super().get_context_data(
             order=order,
+            charging=charging,
+            figures=session_figures(order) if charging else None,
+            stopping=charging and stop_pending(order),
             entries=order.ledger_entries.filter(driver=self.driver).order_by("created_at", "pk"),
             currency=self.driver.operator.currency,
             **kwargs,
