@@ -406,3 +406,27 @@ def test_data_transfer_firmware_and_diagnostics_notifications_are_answered_and_r
     assert transfer.status == "UnknownVendorId"
     pile.refresh_from_db()
     assert (pile.firmware_status, pile.diagnostics_status) == ("Installing", "Uploaded")
+
+
+def test_a_second_demo_run_simulates_the_piles_the_last_run_left_disconnected(ocpp_gateway):
+    """Stopping the gateway marks every pile disconnected; the next `simulate_piles` takes the
+    piles last seen with the latest, not those that went silent hours before."""
+    now = datetime.now(UTC)
+    pile = ocpp_pile()
+    silent = ocpp_pile(station=pile.station)
+    Pile.objects.filter(pk=pile.pk).update(connected=False, registered_at=now - timedelta(days=30), last_seen_at=now)
+    Pile.objects.filter(pk=silent.pk).update(
+        connected=False, registered_at=now - timedelta(days=30), last_seen_at=now - timedelta(hours=5)
+    )
+
+    def simulate():
+        try:
+            call_command("simulate_piles", count=5, url=ocpp_gateway.url, duration=2, meter_interval=0.3)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as executor:
+        executor.submit(simulate).result(60)
+    pile.refresh_from_db()
+    silent.refresh_from_db()
+    assert pile.booted_at is not None and silent.booted_at is None
