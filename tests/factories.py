@@ -216,3 +216,24 @@ class DriverFactory(factory.django.DjangoModelFactory):
     operator = factory.SubFactory(OperatorFactory)
     user = factory.SubFactory(UserFactory, operator=None, email=factory.Sequence(lambda n: f"driver{n}@example.com"))
     id_tag = factory.SubFactory(IdTagFactory, operator=factory.SelfAttribute("..operator"))
+
+
+def time_of_use_tariff(operator, *, evening=(Decimal("0.60"), Decimal("0.20"))):
+    """A tariff in force from 2025: valley 00:00–08:00 at 0.30 + 0.10 per kWh, peak 08:00–20:00
+    at 1.00 + 0.50, and the evening from 20:00 at `evening` (electricity, service fee)."""
+    from datetime import date, time
+
+    from orders.services import tariff_create, tariff_schedule_set
+
+    tariff = tariff_create(user=None, operator=operator, name="Time of use")
+    tariff_schedule_set(
+        user=None,
+        tariff=tariff,
+        effective_from=date(2025, 1, 1),
+        periods=[
+            {"starts_at": time(0), "electricity_price": Decimal("0.30"), "service_fee": Decimal("0.10")},
+            {"starts_at": time(8), "electricity_price": Decimal("1.00"), "service_fee": Decimal("0.50")},
+            {"starts_at": time(20), "electricity_price": evening[0], "service_fee": evening[1]},
+        ],
+    )
+    return tariff

@@ -22,7 +22,15 @@ from orders.services import tariff_create, tariff_schedule_set
 from piles.choices import GunStatus, UsageState
 from stations.models import Station
 
-from .factories import AreaFactory, GunFactory, OperatorFactory, PileFactory, StationFactory, UserFactory
+from .factories import (
+    AreaFactory,
+    GunFactory,
+    OperatorFactory,
+    PileFactory,
+    StationFactory,
+    UserFactory,
+    time_of_use_tariff,
+)
 
 FINDER = reverse("drivers:station_finder")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -290,18 +298,7 @@ def test_the_counts_show_on_the_list_as_chips(client, usa, busy_station):
 
 @pytest.fixture
 def time_of_use(usa):
-    tariff = tariff_create(user=None, operator=usa, name="Time of use")
-    tariff_schedule_set(
-        user=None,
-        tariff=tariff,
-        effective_from=date(2025, 1, 1),
-        periods=[
-            {"starts_at": time(0), "electricity_price": Decimal("0.30"), "service_fee": Decimal("0.10")},
-            {"starts_at": time(8), "electricity_price": Decimal("1.00"), "service_fee": Decimal("0.50")},
-            {"starts_at": time(20), "electricity_price": Decimal("0.6150"), "service_fee": Decimal("0.2000")},
-        ],
-    )
-    return tariff
+    return time_of_use_tariff(usa, evening=(Decimal("0.6150"), Decimal("0.2000")))
 
 
 def at_local(monkeypatch, moment: datetime):

@@ -305,6 +305,19 @@ def test_a_transaction_buffered_offline_lands_on_the_day_it_happened(ocpp_gatewa
     assert order.amount == Decimal("6.00")
 
 
+def simulate_piles(gateway, *, duration: float):
+    """`manage.py simulate_piles` against the test gateway, in a thread of its own."""
+
+    def simulate():
+        try:
+            call_command("simulate_piles", count=5, url=gateway.url, duration=duration, meter_interval=0.3)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as executor:
+        executor.submit(simulate).result(60)
+
+
 def test_simulated_piles_take_over_online_piles_and_carry_on_their_sessions(ocpp_gateway):
     pile = ocpp_pile()
     now = datetime.now(UTC)
@@ -322,14 +335,7 @@ def test_simulated_piles_take_over_online_piles_and_carry_on_their_sessions(ocpp
         payment_method="app",
     )
 
-    def simulate():
-        try:
-            call_command("simulate_piles", count=5, url=ocpp_gateway.url, duration=4, meter_interval=0.3)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(1) as executor:
-        executor.submit(simulate).result(60)
+    simulate_piles(ocpp_gateway, duration=4)
 
     pile.refresh_from_db()
     assert pile.booted_at is not None and pile.reported_model == "Simulator"
@@ -419,14 +425,7 @@ def test_a_second_demo_run_simulates_the_piles_the_last_run_left_disconnected(oc
         connected=False, registered_at=now - timedelta(days=30), last_seen_at=now - timedelta(hours=5)
     )
 
-    def simulate():
-        try:
-            call_command("simulate_piles", count=5, url=ocpp_gateway.url, duration=2, meter_interval=0.3)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(1) as executor:
-        executor.submit(simulate).result(60)
+    simulate_piles(ocpp_gateway, duration=2)
     pile.refresh_from_db()
     silent.refresh_from_db()
     assert pile.booted_at is not None and silent.booted_at is None

@@ -9,25 +9,15 @@ from django.core.exceptions import ValidationError
 
 from orders.services import order_fee_compute, tariff_create, tariff_schedule_set
 
+from .factories import time_of_use_tariff
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 
 
 @pytest.fixture
 def tariff(operator):
-    tariff = tariff_create(user=None, operator=operator, name="Time of use")
-    # Valley 00:00–08:00, peak 08:00–20:00, flat 20:00–24:00.
-    tariff_schedule_set(
-        user=None,
-        tariff=tariff,
-        effective_from=date(2025, 1, 1),
-        periods=[
-            {"starts_at": time(0), "electricity_price": Decimal("0.30"), "service_fee": Decimal("0.10")},
-            {"starts_at": time(8), "electricity_price": Decimal("1.00"), "service_fee": Decimal("0.50")},
-            {"starts_at": time(20), "electricity_price": Decimal("0.60"), "service_fee": Decimal("0.20")},
-        ],
-    )
-    return tariff
+    return time_of_use_tariff(operator)  # valley 00:00–08:00, peak 08:00–20:00, flat 20:00–24:00
 
 
 def fee(tariff, start, stop, energy, zone="Asia/Shanghai"):
