@@ -29,6 +29,16 @@ class Site:
     time_zone: str
 
 
+# Stations that close at night (a car park's hours, a mall's); the others never close.
+OPENING_HOURS = {
+    "NY": "Mon–Sun 06:00–24:00",
+    "SF": "Mon–Fri 07:00–22:00, Sat–Sun 09:00–20:00",
+    "BO": "Mon–Sat 06:00–23:00",
+    "HZ": "每天 07:00–23:00",
+    "NJ": "周一至周五 08:00–22:00",
+}
+
+
 @dataclass(frozen=True)
 class PileModel:
     manufacturer: str

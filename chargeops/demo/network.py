@@ -21,6 +21,7 @@ from stations.models import Area, Station
 from .catalogue import (
     DEMO_PASSWORD,
     FAULT_CODES,
+    OPENING_HOURS,
     OPERATORS,
 )
 from .common import (
@@ -167,6 +168,7 @@ class NetworkMixin:
                     latitude=Decimal(site.latitude),
                     longitude=Decimal(site.longitude),
                     time_zone=site.time_zone,
+                    opening_hours=OPENING_HOURS.get(site.code, ""),
                     tariff=op.tariff,
                     created_by=op.admin,
                 )
