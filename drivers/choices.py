@@ -10,6 +10,8 @@ class LedgerKind(models.TextChoices):
     TOP_UP = "top_up", _("Top-up")
     CHARGE = "charge", pgettext_lazy("wallet entry", "Charging")
     REFUND = "refund", _("Refund")
+    # The payment provider gave a top-up's money back to the driver (a refund or a chargeback).
+    TOP_UP_RETURNED = "returned", _("Top-up returned")
 
 
 class StartState(models.TextChoices):

@@ -73,13 +73,13 @@ class LedgerEntry(ScopedModel):
         blank=True,
         related_name="ledger_entries",
     )
-    top_up = models.OneToOneField(
+    top_up = models.ForeignKey(
         "drivers.TopUp",
         verbose_name=_("top-up"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="ledger_entry",
+        related_name="ledger_entries",
     )
     # Why: a refund's reason, or why a charge took the balance below zero.
     note = models.CharField(_("note"), max_length=300, blank=True)
@@ -103,9 +103,14 @@ class LedgerEntry(ScopedModel):
             models.UniqueConstraint(
                 fields=["order"], condition=Q(kind=LedgerKind.CHARGE), name="ledger_one_charge_per_order"
             ),
+            # A top-up is credited once, and given back once.
+            models.UniqueConstraint(
+                fields=["top_up", "kind"], condition=Q(top_up__isnull=False), name="ledger_top_up_once_per_kind"
+            ),
             models.CheckConstraint(
                 condition=Q(kind=LedgerKind.CHARGE, amount__lt=0, order__isnull=False)
                 | Q(kind=LedgerKind.TOP_UP, amount__gt=0, top_up__isnull=False)
+                | Q(kind=LedgerKind.TOP_UP_RETURNED, amount__lt=0, top_up__isnull=False)
                 | Q(kind=LedgerKind.REFUND, amount__gt=0),
                 name="ledger_amount_sign_by_kind",
             ),

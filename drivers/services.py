@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from payments import PaymentStatus
@@ -92,9 +92,24 @@ def top_up_credit(*, top_up: TopUp) -> LedgerEntry | None:
     """Credit a confirmed payment to its wallet, once: the provider may report it again."""
     driver = _driver_locked(top_up.driver)
     top_up = TopUp.objects.get(pk=top_up.pk)
-    if top_up.status != PaymentStatus.CONFIRMED or LedgerEntry.objects.filter(top_up=top_up).exists():
+    if top_up.status != PaymentStatus.CONFIRMED or top_up.ledger_entries.filter(kind=LedgerKind.TOP_UP).exists():
         return None
     return _ledger_write(driver, kind=LedgerKind.TOP_UP, amount=top_up.total, top_up=top_up)
+
+
+@transaction.atomic
+def top_up_return(*, top_up: TopUp) -> LedgerEntry | None:
+    """Take back out of the wallet a credited top-up the payment provider has given back to the
+    driver (refunded or charged back), once. The balance may go below zero: the entry says why."""
+    driver = _driver_locked(top_up.driver)
+    top_up = TopUp.objects.get(pk=top_up.pk)
+    entries = set(top_up.ledger_entries.values_list("kind", flat=True))
+    if top_up.status != PaymentStatus.REFUNDED or LedgerKind.TOP_UP not in entries:
+        return None
+    if LedgerKind.TOP_UP_RETURNED in entries:
+        return None
+    note = _("The payment provider gave this top-up back to the driver.")
+    return _ledger_write(driver, kind=LedgerKind.TOP_UP_RETURNED, amount=-top_up.total, top_up=top_up, note=note)
 
 
 def wallet_orders_charge(*, orders: list[ChargingOrder]) -> list[LedgerEntry]:
@@ -314,5 +329,6 @@ def wallet_sessions_guard() -> int:
 def top_ups_reconcile() -> int:
     """Credit the confirmed top-ups that have no wallet entry (the credit after the provider's
     confirmation failed): the payment was taken, so the money goes in. Returns how many."""
-    missing = TopUp.objects.filter(status=PaymentStatus.CONFIRMED, ledger_entry__isnull=True)
+    credited = LedgerEntry.objects.filter(top_up=OuterRef("pk"), kind=LedgerKind.TOP_UP)
+    missing = TopUp.objects.filter(status=PaymentStatus.CONFIRMED).exclude(Exists(credited))
     return sum(top_up_credit(top_up=top_up) is not None for top_up in missing)

@@ -1,5 +1,6 @@
-"""django-payments reports a payment's new status by its `status_changed` signal; a confirmed
-top-up is credited to its wallet here (once: `top_up_credit` checks)."""
+"""django-payments reports a payment's new status by its `status_changed` signal: a confirmed
+top-up is credited to its wallet here, and one the provider refunded is taken back out (each
+once: the services check)."""
 
 from django.dispatch import receiver
 from payments import PaymentStatus
@@ -10,7 +11,9 @@ from .models import TopUp
 
 @receiver(status_changed, sender=TopUp)
 def top_up_status_changed(sender, instance: TopUp, **kwargs):
-    if instance.status == PaymentStatus.CONFIRMED:
-        from .services import top_up_credit
+    from .services import top_up_credit, top_up_return
 
+    if instance.status == PaymentStatus.CONFIRMED:
         top_up_credit(top_up=instance)
+    elif instance.status == PaymentStatus.REFUNDED:
+        top_up_return(top_up=instance)

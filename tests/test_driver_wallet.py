@@ -174,7 +174,7 @@ def test_a_refund_of_an_order_not_paid_from_the_wallet_is_refused(operator, gun,
 
 moves = st.lists(
     st.tuples(
-        st.sampled_from(["top_up", "charge", "refund"]),
+        st.sampled_from(["top_up", "charge", "refund", "returned"]),
         st.decimals(min_value=Decimal("0.01"), max_value=Decimal("400"), places=2),
     ),
     max_size=12,
@@ -196,8 +196,13 @@ def test_any_sequence_of_moves_keeps_the_balance_the_sum_of_the_ledger(operator,
                 order = start(gun, driver, meter=meter)
                 meter += int(amount / Decimal("0.40") * 1000)
                 stop(order, meter)
-            else:
+            elif kind == "refund":
                 wallet_refund(user=admin_user, driver=driver, amount=amount, reason="Goodwill")
+            else:
+                # The provider gives the latest top-up back (again, if it did already).
+                paid = driver.top_ups.order_by("-pk").first()
+                if paid is not None:
+                    paid.change_status(PaymentStatus.REFUNDED)
         except ValidationError:
             pass  # refused moves change nothing, and the invariant must still hold
         driver.refresh_from_db()
@@ -207,7 +212,7 @@ def test_any_sequence_of_moves_keeps_the_balance_the_sum_of_the_ledger(operator,
     # The balance went below zero only by a charge that says why.
     for entry in LedgerEntry.objects.filter(driver=driver, balance_after__lt=0):
         previous = entry.balance_after - entry.amount
-        assert previous < 0 or (entry.kind == LedgerKind.CHARGE and entry.note)
+        assert previous < 0 or (entry.kind in (LedgerKind.CHARGE, LedgerKind.TOP_UP_RETURNED) and entry.note)
 
 
 def test_a_wallet_session_that_reaches_the_balance_is_told_to_stop_once(operator, gun):
@@ -279,3 +284,24 @@ def test_refunds_without_an_order_give_back_at_most_what_charging_took(operator,
     wallet_refund(user=admin_user, driver=driver, amount=Decimal("8.00"), reason="Goodwill")
     driver.refresh_from_db()
     assert driver.balance == Decimal("50.00") == ledger_sum(driver)
+
+
+def test_a_top_up_the_provider_gives_back_is_taken_out_of_the_wallet_once(operator, gun):
+    driver = make_driver(operator, Decimal("30.00"))
+    order = start(gun, driver)
+    stop(order, 26000)  # 10.00
+    paid = driver.top_ups.get()
+    paid.change_status(PaymentStatus.REFUNDED)
+    paid.change_status(PaymentStatus.REFUNDED)  # reported again
+    driver.refresh_from_db()
+    assert driver.balance == Decimal("-10.00") == ledger_sum(driver)
+    returned = LedgerEntry.objects.get(kind=LedgerKind.TOP_UP_RETURNED)
+    assert returned.amount == Decimal("-30.00") and returned.note
+
+
+def test_a_top_up_never_credited_takes_nothing_when_given_back(operator):
+    driver = make_driver(operator)
+    payment = top_up_create(driver=driver, amount=Decimal("20.00"))
+    payment.change_status(PaymentStatus.REFUNDED)
+    driver.refresh_from_db()
+    assert driver.balance == 0 and not LedgerEntry.objects.exists()
