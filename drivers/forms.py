@@ -5,8 +5,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Operator
-from orders.models import ChargingOrder
 
+from .selectors import driver_orders
 from .services import TOP_UP_MAX, TOP_UP_MIN, driver_register
 from .views.base import NETWORK_SESSION_KEY
 
@@ -68,7 +68,7 @@ class RefundForm(forms.Form):
         number = self.cleaned_data["order"].strip()
         if not number:
             return None
-        order = ChargingOrder.objects.filter(id_tag=self.driver.id_tag_id, number=number).first()
+        order = driver_orders(self.driver).filter(number=number).first()
         if order is None:
             raise forms.ValidationError(_("This driver has no order %(number)s."), params={"number": number})
         return order

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from gateway.choices import CommandAction, CommandStatus
 from gateway.models import Command
+from orders.choices import OrderStatus
 from orders.models import ChargingOrder, PowerSample
 from orders.services import order_fee_compute, tariff_period_at
 from piles.choices import GunStatus, OnlineStatus, UsageState
@@ -26,9 +27,8 @@ from .models import ChargeRequest, Driver
 def gun_for_portal(charge_point_id: str, connector_id: int) -> Gun:
     """The gun a QR code names, with its pile's online status, station, tariff and operator."""
     piles = Pile.objects.with_online_status().select_related("station__area__operator", "station__tariff")
-    gun = Gun.objects.select_related("pile").prefetch_related(Prefetch("pile", queryset=piles))
-    gun = get_object_or_404(gun, pile__charge_point_id__iexact=charge_point_id, connector_id=connector_id)
-    return gun
+    guns = Gun.objects.prefetch_related(Prefetch("pile", queryset=piles))
+    return get_object_or_404(guns, pile__charge_point_id__iexact=charge_point_id, connector_id=connector_id)
 
 
 def charge_request_for_driver(driver: Driver, pk: int) -> ChargeRequest:
@@ -43,6 +43,11 @@ def charge_request_for_driver(driver: Driver, pk: int) -> ChargeRequest:
 def driver_orders(driver: Driver):
     """The driver's charging orders, newest first."""
     return ChargingOrder.objects.filter(id_tag=driver.id_tag).select_related("station", "pile", "gun")
+
+
+def driver_session(driver: Driver) -> ChargingOrder | None:
+    """The driver's session under way, if any."""
+    return driver_orders(driver).filter(status=OrderStatus.CHARGING).first()
 
 
 def stop_pending(order: ChargingOrder) -> bool:

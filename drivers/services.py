@@ -53,6 +53,16 @@ def driver_register(*, user: User, operator: Operator) -> Driver:
     return driver
 
 
+def _whole_cents(amount: Decimal) -> None:
+    if amount != amount.quantize(CENT):
+        raise ValidationError({"amount": _("Use at most two decimal places.")})
+
+
+def top_ups_open() -> bool:
+    """Whether drivers can top up: a payment provider is set (PAYMENT_PROVIDER)."""
+    return "default" in settings.PAYMENT_VARIANTS
+
+
 def _driver_locked(driver: Driver) -> Driver:
     return Driver.objects.select_for_update().get(pk=driver.pk)
 
@@ -68,14 +78,13 @@ def _ledger_write(driver: Driver, *, kind: str, amount: Decimal, **fields) -> Le
 
 def top_up_create(*, driver: Driver, amount: Decimal, ip_address: str | None = None) -> TopUp:
     """A payment of `amount` into the driver's wallet, waiting for the provider."""
-    if "default" not in settings.PAYMENT_VARIANTS:
+    if not top_ups_open():
         raise ValidationError(_("Top-ups are not open yet: the operator has no payment provider."))
     if amount is None or amount < TOP_UP_MIN or amount > TOP_UP_MAX:
         raise ValidationError(
             {"amount": _("Top up between %(low)s and %(high)s.") % {"low": TOP_UP_MIN, "high": TOP_UP_MAX}}
         )
-    if amount != amount.quantize(CENT):
-        raise ValidationError({"amount": _("Use at most two decimal places.")})
+    _whole_cents(amount)
     return TopUp.objects.create(
         driver=driver,
         variant="default",
@@ -155,8 +164,7 @@ def wallet_refund(
         raise ValidationError({"reason": _("Say why the money is refunded.")})
     if amount is None or amount <= 0:
         raise ValidationError({"amount": _("Refund an amount above zero.")})
-    if amount != amount.quantize(CENT):
-        raise ValidationError({"amount": _("Use at most two decimal places.")})
+    _whole_cents(amount)
     driver = _driver_locked(driver)
     if order is not None:
         moved = _ledger_sums(driver.ledger.filter(order=order))
@@ -220,11 +228,13 @@ def charge_start(*, driver: Driver, gun: Gun) -> ChargeRequest:
     """Ask the gun's pile to start charging for the driver (RemoteStartTransaction with the
     driver's id tag). Refused, with the reason, when the gun cannot start, when the driver is
     charging already or has a start still waiting."""
+    from .selectors import driver_session
+
     driver = _driver_locked(driver)
     refusal = gun_start_refusal(driver, gun)
     if refusal:
         raise ValidationError(refusal)
-    if ChargingOrder.objects.filter(id_tag=driver.id_tag, status=OrderStatus.CHARGING).exists():
+    if driver_session(driver) is not None:
         raise ValidationError(_("You are charging already. Stop that session first."))
     recent = timezone.now() - timedelta(seconds=settings.DRIVER_START_TIMEOUT_SECONDS)
     waiting = ChargeRequest.objects.filter(driver=driver, order__isnull=True, created_at__gte=recent).filter(
@@ -242,25 +252,24 @@ def charge_start(*, driver: Driver, gun: Gun) -> ChargeRequest:
 
 
 @transaction.atomic
-def charge_stop(*, driver: Driver, order: ChargingOrder) -> ChargeRequest | None:
+def charge_stop(*, driver: Driver, order: ChargingOrder) -> None:
     """Ask the pile to stop the driver's session (RemoteStopTransaction). The order closes, and
     the wallet is debited, when the pile's StopTransaction arrives."""
     if order.id_tag_id != driver.id_tag_id:
         raise ValidationError(_("This is not your session."))
     if order.status != OrderStatus.CHARGING:
         raise ValidationError(_("This session has ended."))
-    command = command_create(
-        user=driver.user,
-        pile=order.pile,
-        action=CommandAction.REMOTE_STOP,
-        payload={"transaction_id": order.transaction_id},
-    )
-    request = ChargeRequest.objects.filter(order=order).first()
-    if request is not None:
-        ChargeRequest.objects.filter(pk=request.pk).update(stop_command=command)
+    command = _stop_send(order, user=driver.user)
+    ChargeRequest.objects.filter(order=order).update(stop_command=command)
     if command.status == CommandStatus.FAILED:
         raise ValidationError(command.error)
-    return request
+
+
+def _stop_send(order: ChargingOrder, *, user: User | None):
+    """RemoteStopTransaction of the order's session, through the command outbox."""
+    return command_create(
+        user=user, pile=order.pile, action=CommandAction.REMOTE_STOP, payload={"transaction_id": order.transaction_id}
+    )
 
 
 def charge_requests_link(*, orders: list[ChargingOrder]) -> None:
@@ -297,6 +306,7 @@ def wallet_sessions_guard() -> int:
     driver's balance, so that a wallet does not run far below zero: a RemoteStopTransaction,
     sent once per session. Returns how many were told to stop. (The final fee is still debited
     in full when the stop arrives.)"""
+    # Not at the top: the selectors read orders.services, which imports this module.
     from .selectors import session_figures, stop_pending
 
     charging = ChargingOrder.objects.filter(status=OrderStatus.CHARGING, payment_method=PaymentMethod.WALLET)
@@ -314,15 +324,9 @@ def wallet_sessions_guard() -> int:
         if sum(session_figures(order, with_power=False)["cost"] for _driver, order in sessions) < balance:
             continue
         for _driver, order in sessions:
-            if stop_pending(order):
-                continue
-            command_create(
-                user=None,
-                pile=order.pile,
-                action=CommandAction.REMOTE_STOP,
-                payload={"transaction_id": order.transaction_id},
-            )
-            stopped += 1
+            if not stop_pending(order):
+                _stop_send(order, user=None)
+                stopped += 1
     return stopped
 
 

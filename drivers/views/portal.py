@@ -20,13 +20,14 @@ from ..models import ChargeRequest, TopUp
 from ..selectors import (
     charge_request_for_driver,
     driver_orders,
+    driver_session,
     gun_availability,
     gun_for_portal,
     price_now,
     session_figures,
     stop_pending,
 )
-from ..services import charge_start, charge_stop, gun_start_refusal, top_up_create
+from ..services import charge_start, charge_stop, gun_start_refusal, top_up_create, top_ups_open
 from .base import PortalMixin, network_remember
 
 # States after which the session page stops refreshing itself.
@@ -46,9 +47,8 @@ class PortalHomeView(PortalMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        orders = driver_orders(self.driver)
         return super().get_context_data(
-            charging=orders.filter(status=OrderStatus.CHARGING).first(), recent=orders[:3], **kwargs
+            charging=driver_session(self.driver), recent=driver_orders(self.driver)[:3], **kwargs
         )
 
 
@@ -80,9 +80,6 @@ class GunView(PortalMixin, TemplateView):
         operator: Operator = gun.pile.station.area.operator
         if self.driver is None:
             network_remember(self.request, operator)
-        charging = None
-        if self.driver is not None:
-            charging = driver_orders(self.driver).filter(status=OrderStatus.CHARGING).first()
         return super().get_context_data(
             gun=gun,
             pile=gun.pile,
@@ -91,7 +88,7 @@ class GunView(PortalMixin, TemplateView):
             price=price_now(gun.pile.station),
             availability=GunAvailability(gun_availability(gun.pile, gun)),
             refusal=gun_start_refusal(self.driver, gun) if self.driver else None,
-            charging=charging,
+            charging=driver_session(self.driver) if self.driver else None,
             **kwargs,
         )
 
@@ -160,7 +157,7 @@ class WalletView(PortalMixin, TemplateView):
             page=page,
             presets=self.presets,
             currency=self.driver.operator.currency,
-            top_ups_open="default" in settings.PAYMENT_VARIANTS,
+            top_ups_open=top_ups_open(),
             **kwargs,
         )
 
