@@ -5,6 +5,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .middleware import on_portal
+
 
 class DriverAccountAdapter(DefaultAccountAdapter):
     """django-allauth serves only the driver portal: after signing in a driver lands on the
@@ -33,6 +35,6 @@ class PortalAuthenticationBackend(AuthenticationBackend):
     office signs in by user name, each account with its own count of failures."""
 
     def authenticate(self, request, **credentials):
-        if request is None or not request.path_info.startswith("/drive/"):
+        if request is None or not on_portal(request):
             return None
         return super().authenticate(request, **credentials)

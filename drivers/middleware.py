@@ -3,10 +3,16 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 
-# Where a driver may go: the portal (its sign-in pages and payments are under it), the language
-# switch, and the files pages load.
-PORTAL_PATHS = ("/drive/", "/i18n/", "/static/", "/media/")
-ACCOUNT_PATH = "/drive/account/"
+# The driver portal's pages, its sign-in pages and payment addresses among them (chargeops/urls.py).
+PORTAL_PREFIX = "/drive/"
+# Where a driver may go: the portal, the language switch, and the files pages load.
+PORTAL_PATHS = (PORTAL_PREFIX, "/i18n/", "/static/", "/media/")
+ACCOUNT_PATH = f"{PORTAL_PREFIX}account/"
+
+
+def on_portal(request) -> bool:
+    """Whether a request is for a driver portal page."""
+    return request.path_info.startswith(PORTAL_PREFIX)
 
 
 class DriverBoundaryMiddleware:
@@ -35,7 +41,7 @@ class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
     back office's."""
 
     def handle_no_permission(self, request, view_func):
-        if request.path_info.startswith("/drive/"):
+        if on_portal(request):
             return redirect_to_login(
                 request.get_full_path(), reverse("account_login"), self.get_redirect_field_name(view_func)
             )
