@@ -1,14 +1,11 @@
 import django_filters
 from django import forms
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Operator, User
-from analytics.selectors import local_days_condition
-from analytics.services import day_bounds
-from chargeops.filtersets import BaseFilterSet, LocalDaysFilter
+from accounts.models import User
+from chargeops.filtersets import BaseFilterSet, OperatorDaysFilter
 
 from .choices import AuditAction
 from .models import AuditEntry
@@ -41,24 +38,6 @@ def people(user):
     else:
         users = User.objects.none()
     return users.order_by("username")
-
-
-class OperatorDaysFilter(LocalDaysFilter):
-    """A range of days of the entry's time, each entry's days in its operator's time zone; the
-    platform's own entries (no operator) by UTC days."""
-
-    def filter(self, qs, value):
-        if not value or (value.start is None and value.stop is None):
-            return qs
-        user = self.parent.request.user
-        zones = Operator.objects.for_user(user).order_by().values_list("time_zone", flat=True).distinct()
-        condition = local_days_condition(self.field_name, value.start, value.stop, self.station_path, zones)
-        platform = Q(operator__isnull=True)
-        if value.start is not None:
-            platform &= Q(**{f"{self.field_name}__gte": day_bounds(value.start, "UTC")[0]})
-        if value.stop is not None:
-            platform &= Q(**{f"{self.field_name}__lt": day_bounds(value.stop, "UTC")[1]})
-        return qs.filter(condition | platform)
 
 
 class AuditEntryFilterSet(BaseFilterSet):

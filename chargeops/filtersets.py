@@ -4,7 +4,9 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Operator
 from analytics.selectors import local_days_condition
+from analytics.services import day_bounds
 
 
 class BaseFilterSet(django_filters.FilterSet):
@@ -48,3 +50,22 @@ class LocalDaysFilter(django_filters.DateFromToRangeFilter):
         if not value or (value.start is None and value.stop is None):
             return qs
         return qs.filter(local_days_condition(self.field_name, value.start, value.stop, self.station_path))
+
+
+class OperatorDaysFilter(LocalDaysFilter):
+    """A range of days of a time field, each row's days in the time zone of the operator it
+    reaches by `station_path` (audit entries, drivers); rows of no operator (the platform's own
+    audit entries) by UTC days."""
+
+    def filter(self, qs, value):
+        if not value or (value.start is None and value.stop is None):
+            return qs
+        user = self.parent.request.user
+        zones = Operator.objects.for_user(user).order_by().values_list("time_zone", flat=True).distinct()
+        condition = local_days_condition(self.field_name, value.start, value.stop, self.station_path, zones)
+        platform = Q(operator__isnull=True)
+        if value.start is not None:
+            platform &= Q(**{f"{self.field_name}__gte": day_bounds(value.start, "UTC")[0]})
+        if value.stop is not None:
+            platform &= Q(**{f"{self.field_name}__lt": day_bounds(value.stop, "UTC")[1]})
+        return qs.filter(condition | platform)

@@ -1,7 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from audit.filtersets import OperatorDaysFilter
-from chargeops.filtersets import BaseFilterSet
+from chargeops.filtersets import BaseFilterSet, OperatorDaysFilter
 
 from .models import Driver
 
