@@ -7,10 +7,9 @@ from django.contrib.auth.context_processors import PermWrapper
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .templatetags.chargeops import in_tz
+from .templatetags.chargeops import badge_html, in_tz
 from .views import model_permission, model_url
 
 
@@ -53,12 +52,6 @@ class ActionsColumn(tables.Column):
                 "csrf_token": get_token(table.request),
             },
         )
-
-
-def badge_html(value, label) -> str:
-    """chargeops/partials/badge.html written out, for table cells: a template per cell costs a
-    page of a few hundred badges several milliseconds."""
-    return format_html('<span class="badge badge-{}">{}</span>', str(value).lower() or "none", label or "—")
 
 
 class BadgeColumn(tables.Column):

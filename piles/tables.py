@@ -1,7 +1,8 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from chargeops.tables import ActionsColumn, BadgeColumn, BaseTable, badge_html
+from chargeops.tables import ActionsColumn, BadgeColumn, BaseTable
+from chargeops.templatetags.chargeops import badge_html
 
 from .choices import OnlineStatus
 from .models import Pile
