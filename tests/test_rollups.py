@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from analytics.models import PileDaily, RollupMark, StationDaily, StationFaultDaily, StationMonthly, StationRollup
@@ -332,3 +332,23 @@ def test_a_full_rebuild_equals_recomputing_every_day_by_itself(network):
         model.objects.filter(date__gte=date(2026, 3, 29)).delete()
     rollups_rebuild(since=date(2026, 3, 29), now=now)
     assert all_rows() == by_day
+
+
+def test_a_pile_day_and_a_station_day_are_unique_and_deleted_with_their_pile_and_station(operator):
+    """The roll-ups keep no foreign key constraint in the database (a rebuild would check one
+    per row): their unique constraints, covering on PostgreSQL, hold one row per day on every
+    database, and Django's cascade deletes them with their pile or station."""
+    pile = PileFactory(station__area__operator=operator)
+    PileDaily.objects.create(pile=pile, date=date(2026, 3, 1), orders=1)
+    StationDaily.objects.create(station=pile.station, date=date(2026, 3, 1), orders=1)
+    for model, owner in ((PileDaily, {"pile": pile}), (StationDaily, {"station": pile.station})):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.create(date=date(2026, 3, 1), orders=2, **owner)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'pile_daily_unique'")
+            assert "INCLUDE (orders, charging_seconds, offline_seconds, faulted_seconds)" in cursor.fetchone()[0]
+    pile.delete()
+    assert not PileDaily.objects.exists() and StationDaily.objects.exists()
+    pile.station.delete()
+    assert not StationDaily.objects.exists()
