@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Avg, Count, DateField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import TruncMonth, TruncYear
+from django.db.models import Avg, BigIntegerField, Count, DateField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast, TruncMonth, TruncYear
 from django.urls import reverse
 from django.utils import timezone
 
@@ -162,46 +162,51 @@ def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dic
     """The order figures of the scope in the period, summed per `by`: a Granularity (keys are
     each bucket's first day), "station" or None (one total under the key None). Days
     before each station's today come from the roll-ups, its today from the raw orders."""
-    return _figures(scope, [period], by)[0]
+    return figures_read(scope, [(period, by)])[0]
 
 
 def order_totals(scope: Scope, *periods: Period) -> list[dict]:
     """The order totals of each period, all read in one round trip."""
-    return [figures_sum(figures.values()) for figures in _figures(scope, periods, None)]
+    return [figures_sum(figures.values()) for figures in figures_read(scope, [(period, None) for period in periods])]
 
 
-def _figures(scope: Scope, periods, by: str | None) -> list[dict]:
-    """`order_figures` of each period; the daily and monthly rows of all of them are read in
-    one UNION ALL, each part already summed per key."""
-    totals: list[dict] = [defaultdict(lambda: dict.fromkeys(FIGURE_NAMES, 0)) for _period in periods]
+def figures_read(scope: Scope, reads: list[tuple[Period, str | None]]) -> list[dict]:
+    """`order_figures` of each (period, by) of `reads`, all in one round trip: the daily and
+    monthly rows of every read in one UNION ALL, each part already summed per key (a station
+    or a bucket's first day: two columns, as the parts of a UNION share their types)."""
+    totals: list[dict] = [defaultdict(lambda: dict.fromkeys(FIGURE_NAMES, 0)) for _read in reads]
 
     def add(index, key, row):
         figures = totals[index][key]
         for name in FIGURE_NAMES:
             figures[name] += row[name] or 0
 
-    key = F("station") if by == "station" else _bucket(by) if by else Value(None, output_field=DateField())
-    todays = [{zone: today for zone, today in scope.zones_today.items() if today in period} for period in periods]
+    def keys(by):
+        station = F("station") if by == "station" else Cast(None, BigIntegerField())
+        day = _bucket(by) if by not in (None, "station") else Cast(None, DateField())
+        return {"station_key": station, "day_key": day}
+
+    todays = [{zone: today for zone, today in scope.zones_today.items() if today in period} for period, _by in reads]
     first, *others = [
-        rows.values(key=key, period=Value(index)).annotate(**ROLLUP_SUMS).order_by()
-        for index, period in enumerate(periods)
+        rows.values(**keys(by), read=Value(index)).annotate(**ROLLUP_SUMS).order_by()
+        for index, (period, by) in enumerate(reads)
         for rows in _rolled_rows(scope, period, todays[index], by)
     ]
     for row in first.union(*others, all=True) if others else first:
         if row["orders"]:
-            add(row["period"], row["key"], row)
+            add(row["read"], row["station_key"] if row["station_key"] is not None else row["day_key"], row)
 
-    for index, period_todays in enumerate(todays):
-        for station_id, row in scope.live_figures.items() if period_todays else ():
-            today = period_todays.get(scope.station_zones[station_id])
+    for index, (_period, by) in enumerate(reads):
+        for station_id, row in scope.live_figures.items() if todays[index] else ():
+            today = todays[index].get(scope.station_zones[station_id])
             if today is not None:
                 add(index, station_id if by == "station" else _bucket_of(today, by) if by else None, row)
 
-    for period_totals in totals:
-        for figures in period_totals.values():
+    for read_totals in totals:
+        for figures in read_totals.values():
             for name, places in PLACES.items():
                 figures[name] = Decimal(figures[name]).quantize(places)
-    return [dict(period_totals) for period_totals in totals]
+    return [dict(read_totals) for read_totals in totals]
 
 
 def _rolled_rows(scope: Scope, period: Period, todays: dict[str, date], by: str | None) -> list:
@@ -428,7 +433,7 @@ def faults_per_pile(scope: Scope, period: Period) -> list[dict]:
 def order_comparison(scope: Scope, period: Period, base: Period) -> list[dict]:
     """Per station: each order figure in the period, in the `base` period it is compared with,
     and the change in per cent (None where the base is zero); most orders first."""
-    current, earlier = _figures(scope, [period, base], "station")
+    current, earlier = figures_read(scope, [(period, "station"), (base, "station")])
     empty = dict.fromkeys(FIGURE_NAMES, 0)
     rows = []
     for station in scope.station_objects.values():
@@ -495,7 +500,7 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
     sums = {
         row.pop("pile"): row
         for row in PileDaily.objects.filter(
-            scope.station_filter("pile__station"), date__range=(period.start, period.end)
+            pile__any_of=[pile.pk for pile in piles], date__range=(period.start, period.end)
         )
         .values("pile")
         .annotate(

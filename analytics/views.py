@@ -183,12 +183,17 @@ class StatisticsView(TemplateView):
         return context
 
 
-def figure_cards(scope, period, granularity: str, figures=tuple(Figure)) -> list[dict]:
-    """Dashboard cards: each figure's total, its change month-on-month and year-on-year, and
-    its chart. The figures are read once for all cards."""
-    by_bucket = selectors.order_figures(scope, period, by=granularity)
+def card_reads(period, granularity: str) -> list[tuple]:
+    """What the cards read (`selectors.figures_read`): the period's figures per bucket, and the
+    totals of the periods it is compared with."""
+    return [(period, granularity), (period.previous(), None), (period.year_before(), None)]
+
+
+def figure_cards(read: list[dict], period, granularity: str, figures=tuple(Figure)) -> list[dict]:
+    """Dashboard cards from the figures of `card_reads`: each figure's total, its change
+    month-on-month and year-on-year, and its chart."""
+    by_bucket, previous, year_before = read[0], *(selectors.figures_sum(totals.values()) for totals in read[1:3])
     current = selectors.figures_sum(by_bucket.values())
-    previous, year_before = selectors.order_totals(scope, period.previous(), period.year_before())
     return [
         {
             "figure": figure,
@@ -205,8 +210,8 @@ def figure_cards(scope, period, granularity: str, figures=tuple(Figure)) -> list
     ]
 
 
-def station_figure_rows(scope, period) -> list[dict]:
-    figures = selectors.order_figures(scope, period, by="station")
+def station_figure_rows(scope, figures: dict) -> list[dict]:
+    """The rows of the per-station table from the figures per station."""
     return [
         {"station": station, **figures[station.pk]}
         for station in scope.station_objects.values()
@@ -229,7 +234,8 @@ class HomeView(StatisticsView):
         context["station_count"] = len(points)
         context["pile_counts"] = {key: sum(point[key] for point in points) for key in ("total", *OnlineStatus.values)}
         if user.has_perm(ORDER_FIGURES):
-            context["figure_cards"] = figure_cards(scope, period, self.granularity)
+            reads = card_reads(period, self.granularity)
+            context["figure_cards"] = figure_cards(selectors.figures_read(scope, reads), period, self.granularity)
         if user.has_perm(WORK_ORDER_FIGURES):
             counts = selectors.work_order_figures(scope, period)
             context["work_orders"] = counts
@@ -254,6 +260,12 @@ class FigureDetailView(StatisticsView):
     def title(self):
         return Figure(self.figure).label
 
+    @cached_property
+    def figures(self) -> list[dict]:
+        """The card's figures (`card_reads`), then those per station: one round trip."""
+        reads = [*card_reads(self.period, self.granularity), (self.period, "station")]
+        return selectors.figures_read(self.scope, reads)
+
     def get_tables(self):
         orders = selectors.period_orders(self.scope, self.period).select_related("station", "pile", "gun")
         rows = OrderTable(
@@ -264,13 +276,13 @@ class FigureDetailView(StatisticsView):
         )
         rows.paginator_class = UncountedPaginator
         return {
-            "stations": (_("By station"), StationFiguresTable(station_figure_rows(self.scope, self.period))),
+            "stations": (_("By station"), StationFiguresTable(station_figure_rows(self.scope, self.figures[3]))),
             "orders": (_("Charging orders"), rows),
         }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        [context["card"]] = figure_cards(self.scope, self.period, self.granularity, figures=[self.figure])
+        [context["card"]] = figure_cards(self.figures[:3], self.period, self.granularity, figures=[self.figure])
         return context
 
 

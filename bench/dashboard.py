@@ -186,9 +186,9 @@ def naive_pile_usage(scope, period, *, now=None, real=None):
     return rows
 
 
-def naive_figures(scope, periods, by):
-    """`analytics.selectors._figures` (behind every order figure) from the raw orders."""
-    return [naive_order_figures(scope, period, by=by) for period in periods]
+def naive_figures(scope, reads):
+    """`analytics.selectors.figures_read` (behind every order figure) from the raw orders."""
+    return [naive_order_figures(scope, period, by=by) for period, by in reads]
 
 
 @contextmanager
@@ -197,13 +197,13 @@ def naive():
 
     from analytics import selectors
 
-    real_figures, real_usage = selectors._figures, selectors.pile_usage
-    selectors._figures = naive_figures
+    real_figures, real_usage = selectors.figures_read, selectors.pile_usage
+    selectors.figures_read = naive_figures
     selectors.pile_usage = partial(naive_pile_usage, real=real_usage)
     try:
         yield
     finally:
-        selectors._figures, selectors.pile_usage = real_figures, real_usage
+        selectors.figures_read, selectors.pile_usage = real_figures, real_usage
 
 
 def median_ms(client, url: str) -> float:

@@ -13,7 +13,13 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils.html import format_html
 
+from analytics.tables import StationFiguresTable
 from chargeops.forms import FormRenderer
+from orders.choices import OrderStatus, PaymentMethod
+from orders.models import ChargingOrder
+from orders.tables import OrderTable
+
+from . import factories
 
 
 def markup(html: str) -> str:
@@ -49,22 +55,53 @@ class Row(tables.Table):
         return format_html('<a href="/x/{}">{}</a>', record["name"], "open")
 
 
-def test_table_rows_drawn_in_python_are_the_tables_template_rows():
-    data = [{"name": "<script>", "amount": 12.5}, {"name": "B & C", "amount": 3}, {"name": "D", "amount": None}]
+def table_bodies(make_table, per_page=25) -> tuple[str, str]:
+    """The <tbody> of a table drawn by the project's table template and by django-tables2's."""
     request = RequestFactory().get("/")
+    bodies = []
     for template in ("chargeops/partials/table.html", "django_tables2/table.html"):
-        table = Row(data, template_name=template)
-        table.paginate(per_page=2)
+        table = make_table(template)
+        table.paginate(per_page=per_page)
         html = Template("{% load django_tables2 %}{% render_table table %}").render(
             Context({"table": table, "request": request})
         )
-        rows = re.search(r"<tbody[^>]*>(.*)</tbody>", html, re.S).group(1)
-        if template.startswith("chargeops"):
-            ours = rows
-        else:
-            theirs = rows
+        bodies.append(re.search(r"<tbody[^>]*>(.*)</tbody>", html, re.S).group(1))
+    return bodies[0], bodies[1]
+
+
+def test_table_rows_drawn_in_python_are_the_tables_template_rows():
+    data = [{"name": "<script>", "amount": 12.5}, {"name": "B & C", "amount": 3}, {"name": "D", "amount": None}]
+    ours, theirs = table_bodies(lambda template: Row(data, template_name=template), per_page=2)
     assert markup(ours) == markup(theirs)
     assert "&lt;script&gt;" in ours and 'class="big"' in ours and 'class="small"' in ours
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_list", [False, True], ids=["queryset", "list"])
+def test_model_rows_drawn_in_python_are_the_tables_template_rows(as_list):
+    """Linked columns, a field with choices (its display name), times in the station's zone,
+    badges, durations, empty values and their defaults, from a queryset or a list of rows."""
+    orders = [
+        factories.ChargingOrderFactory(energy_kwh=Decimal("7.125"), payment_method=PaymentMethod.CREDIT_CARD),
+        factories.ChargingOrderFactory(
+            gun__pile__station__name="<b>Night & Day</b>", stopped_at=None, status=OrderStatus.CHARGING
+        ),
+    ]
+    rows = ChargingOrder.objects.select_related("station", "pile", "gun").order_by("pk")
+    ours, theirs = table_bodies(lambda template: OrderTable(list(rows) if as_list else rows, template_name=template))
+    assert markup(ours) == markup(theirs)
+    assert orders[0].get_absolute_url() in ours and "Credit card" in ours and "badge-charging" in ours
+    assert "&lt;b&gt;Night &amp; Day&lt;/b&gt;" in ours
+
+
+@pytest.mark.django_db
+def test_rows_of_sums_drawn_in_python_are_the_tables_template_rows():
+    """A dict's station linked by a `linkify` function, and seconds shown as hours."""
+    stations = [factories.StationFactory(name="A & B"), factories.StationFactory(name="<i>C</i>")]
+    data = [{"station": station, "orders": n, "charging_seconds": 5400 * n} for n, station in enumerate(stations)]
+    ours, theirs = table_bodies(lambda template: StationFiguresTable(data, template_name=template))
+    assert markup(ours) == markup(theirs)
+    assert stations[1].get_absolute_url() in ours and "&lt;i&gt;C&lt;/i&gt;" in ours and ">1.5<" in ours
 
 
 def test_table_numbers_have_their_thousands_grouped():

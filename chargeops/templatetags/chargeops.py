@@ -4,11 +4,13 @@ from decimal import Decimal
 import django_tables2 as tables
 from django import template
 from django.template.base import render_value_in_context
-from django.utils import formats, timezone
+from django.utils import formats, numberformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
-from django_tables2.utils import Accessor
+from django.utils.translation import get_language, gettext
+from django_tables2.columns import ManyToManyColumn
+from django_tables2.columns.linkcolumn import BaseLinkColumn
+from django_tables2.utils import Accessor, call_with_appropriate
 
 from accounts.choices import CURRENCY_UNITS
 
@@ -95,52 +97,86 @@ def table_rows(context, table):
     statistics page draws several hundred cells), and numbers with their thousands grouped.
     Every value is escaped as the template would (`render_value_in_context`); attributes come
     escaped from `as_html`."""
+    number = _number_format()
+    columns = [
+        (column, _cell_reader(table, column), None if _computed_td(table, column) else column.attrs["td"].as_html())
+        for column in table.columns
+    ]
     html = []
-    fixed = {
-        column.name: None if _computed_td(table, column) else column.attrs["td"].as_html() for column in table.columns
-    }
-    plain = [column for column in table.columns if fixed[column.name] is not None and _plain(table, column)]
     for row in table.paginated_rows:
         html.append(f"<tr {row.attrs.as_html()}>")
-        cells = _plain_cells(row.record, plain)
-        for column in table.columns:
-            cell = cells[column.name] if column.name in cells else row.get_cell(column.name)
+        for column, read, td in columns:
+            cell = read(row)
             # As `BoundRow.items()` does: computed cell attributes read them.
             column.current_value, column.current_record = cell, row.record
             if column.localize is not None:
                 cell = formats.localize(cell, use_l10n=column.localize)
             elif isinstance(cell, int | float | Decimal) and not isinstance(cell, bool):
-                cell = formats.number_format(cell, force_grouping=True)
-            attrs = fixed[column.name] or column.attrs["td"].as_html()
+                cell = number(cell)
+            attrs = column.attrs["td"].as_html() if td is None else td
             html.append(f"<td {attrs}>{render_value_in_context(cell, context)}</td>")
         html.append("</tr>")
     return mark_safe("".join(html))
 
 
+def _number_format():
+    """`formats.number_format(value, force_grouping=True)` with the active language's
+    separators read once, not for each of a table's hundreds of numbers."""
+    language = get_language()
+    decimal, grouping, thousands = (
+        formats.get_format(name, language, use_l10n=True)
+        for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
+    )
+    return lambda value: numberformat.format(
+        value, decimal, None, grouping, thousands, force_grouping=True, use_l10n=True
+    )
+
+
+def _cell_reader(table, column):
+    """How to read a column's cells from a row: what `BoundRow.get_cell` returns, with what it
+    works out for every cell (the accessor, the render method, the link) worked out once per
+    column. django-tables2's way costs tens of microseconds a cell, and pages draw hundreds.
+    Columns it treats specially (a model field with choices shows its display name) keep its way."""
+    model = getattr(table.data, "model", None) or table._meta.model
+    field = Accessor(column.accessor).get_field(model) if model is not None else None
+    if getattr(field, "choices", None) or isinstance(column.column, BaseLinkColumn | ManyToManyColumn):
+        return lambda row: row.get_cell(column.name)
+    accessor, empty, default = Accessor(column.accessor), column.column.empty_values, column.default
+    if _plain(table, column):
+        # A bare column shows its value as it is.
+        def plain(row):
+            value = accessor.resolve(row.record, quiet=True)
+            return default if value in empty else value
+
+        return plain
+    render, link = column.render, column.link
+
+    def rendered(row):
+        value = accessor.resolve(row.record, quiet=True)
+        if value in empty:
+            return default
+        arguments = {
+            "value": value,
+            "record": row.record,
+            "column": column.column,
+            "bound_column": column,
+            "bound_row": row,
+            "table": table,
+        }
+        content = call_with_appropriate(render, arguments)
+        return link(content, **arguments) if link else content
+
+    return rendered
+
+
 def _plain(table, column) -> bool:
     """Whether a column shows its value as it is: a bare `Column`, neither linked nor rendered
-    by a method of the table, nor a field with choices. Its cells are read here directly:
-    django-tables2's way costs tens of microseconds a cell, and pages draw hundreds."""
-    if (
-        type(column.column) is not tables.Column
-        or column.column.link
-        or getattr(table, f"render_{column.name}", None) is not None
-    ):
-        return False
-    # A model field with choices shows its display name (django-tables2's get_FOO_display()).
-    model = getattr(table.data, "model", None)
-    field = Accessor(column.accessor).get_field(model) if model is not None else None
-    return not getattr(field, "choices", None)
-
-
-def _plain_cells(record, columns) -> dict:
-    """The cells of plain columns of a row, as django-tables2 draws them: the accessor's value,
-    or the column's default when the value is empty."""
-    cells = {}
-    for column in columns:
-        value = Accessor(column.accessor).resolve(record, quiet=True)
-        cells[column.name] = column.default if value in column.column.empty_values else value
-    return cells
+    by a method of the table."""
+    return (
+        type(column.column) is tables.Column
+        and not column.column.link
+        and getattr(table, f"render_{column.name}", None) is None
+    )
 
 
 def _computed_td(table, column) -> bool:
