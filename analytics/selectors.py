@@ -16,11 +16,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Avg, BigIntegerField, Count, DateField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Cast, TruncMonth, TruncYear
+from django.db import connection
+from django.db.models import Avg, Count, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from chargeops.db import any_of_sql
 from maintenance.choices import FaultCause, WorkOrderStatus
 from maintenance.models import Alarm, WorkOrder, WorkOrderEvent
 from orders.models import ChargingOrder, PowerSample
@@ -37,6 +38,7 @@ ENERGY = Decimal("0.001")
 FIGURE_NAMES = ("orders", "energy_kwh", "electricity_fee", "service_fee", "amount", "charging_seconds")
 # SQLite sums decimals as floats: totals are rounded back to the places of their columns.
 PLACES = {"energy_kwh": ENERGY, "electricity_fee": MONEY, "service_fee": MONEY, "amount": MONEY}
+DIGITS = {name: -places.as_tuple().exponent for name, places in PLACES.items()}
 
 
 @dataclass(frozen=True)
@@ -131,14 +133,6 @@ def user_today(user) -> date:
     return local_date(timezone.now(), time_zone)
 
 
-def _bucket(granularity: str | None, field: str = "date"):
-    return {
-        Granularity.DAY: F(field),
-        Granularity.MONTH: TruncMonth(field),
-        Granularity.YEAR: TruncYear(field),
-    }[granularity]
-
-
 def _bucket_of(day: date, granularity: str) -> date:
     if granularity == Granularity.MONTH:
         return day.replace(day=1)
@@ -147,7 +141,6 @@ def _bucket_of(day: date, granularity: str) -> date:
     return day
 
 
-ROLLUP_SUMS = {name: Sum(name) for name in FIGURE_NAMES}
 LIVE_SUMS = {
     "orders": Count("pk"),
     "energy_kwh": Sum("energy_kwh"),
@@ -181,20 +174,23 @@ def figures_read(scope: Scope, reads: list[tuple[Period, str | None]]) -> list[d
         for name in FIGURE_NAMES:
             figures[name] += row[name] or 0
 
-    def keys(by):
-        station = F("station") if by == "station" else Cast(None, BigIntegerField())
-        day = _bucket(by) if by not in (None, "station") else Cast(None, DateField())
-        return {"station_key": station, "day_key": day}
-
     todays = [{zone: today for zone, today in scope.zones_today.items() if today in period} for period, _by in reads]
-    first, *others = [
-        rows.values(**keys(by), read=Value(index)).annotate(**ROLLUP_SUMS).order_by()
-        for index, (period, by) in enumerate(reads)
-        for rows in _rolled_rows(scope, period, todays[index], by)
-    ]
-    for row in first.union(*others, all=True) if others else first:
-        if row["orders"]:
-            add(row["read"], row["station_key"] if row["station_key"] is not None else row["day_key"], row)
+    parts, params = [], []
+    for index, (period, by) in enumerate(reads):
+        for model, ranges in _rolled_rows(scope, period, by):
+            sql, part_params = _rolled_sql(
+                scope, model, ranges, todays[index] if model is StationDaily else {}, by, index
+            )
+            parts.append(sql)
+            params += part_params
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for station_key, day_key, index, *sums in cursor.fetchall():
+            row = _rolled_figures(sums)
+            if row["orders"]:
+                if isinstance(day_key, str):  # SQLite gives a computed date as text
+                    day_key = date.fromisoformat(day_key)
+                add(index, station_key if station_key is not None else day_key, row)
 
     for index, (_period, by) in enumerate(reads):
         for station_id, row in scope.live_figures.items() if todays[index] else ():
@@ -209,25 +205,82 @@ def figures_read(scope: Scope, reads: list[tuple[Period, str | None]]) -> list[d
     return [dict(read_totals) for read_totals in totals]
 
 
-def _rolled_rows(scope: Scope, period: Period, todays: dict[str, date], by: str | None) -> list:
-    """The roll-up rows of the period's days before each station's today: the daily rows, or,
-    where the figures are not wanted per day, the monthly rows of the whole months in the
-    period and the daily rows of the days around them."""
+def _rolled_rows(scope: Scope, period: Period, by: str | None) -> list[tuple[type, list[tuple[date, date]]]]:
+    """The roll-up rows of the period, as (model, ranges of days): the daily rows, or, where
+    the figures are not wanted per day, the monthly rows of the whole months in the period and
+    the daily rows of the days around them (two ranges the index can seek)."""
     months = None
     if by != Granularity.DAY:
         months = _whole_months(period, before=min(scope.zones_today.values(), default=period.end + timedelta(days=1)))
     if months is None:
-        days = Q(date__range=(period.start, period.end))
-    else:
-        # The days before and after the whole months, as two ranges the index can seek.
-        days = Q(date__range=(period.start, months[0] - timedelta(days=1)))
-        days |= Q(date__range=(months[1] + timedelta(days=1), period.end))
-    daily = StationDaily.objects.filter(days, scope.station_filter())
+        return [(StationDaily, [(period.start, period.end)])]
+    around = [(period.start, months[0] - timedelta(days=1)), (months[1] + timedelta(days=1), period.end)]
+    return [(StationDaily, around), (StationMonthly, [months])]
+
+
+# The figures of a statistics page come from a UNION of up to eight summed parts. Built with
+# the ORM, they cost a page about ten milliseconds of Python; written here, well under one.
+# SQLite keeps decimals as floats, so it sums whole cents (and Wh) and `_rolled_figures`
+# scales them back.
+BUCKET_SQL = {
+    "postgresql": {
+        Granularity.DAY: "date",
+        Granularity.MONTH: "CAST(date_trunc('month', date) AS date)",
+        Granularity.YEAR: "CAST(date_trunc('year', date) AS date)",
+        None: "CAST(NULL AS date)",
+        "station": "CAST(NULL AS date)",
+    },
+    "sqlite": {
+        Granularity.DAY: "date",
+        Granularity.MONTH: "strftime('%%Y-%%m-01', date)",
+        Granularity.YEAR: "strftime('%%Y-01-01', date)",
+        None: "NULL",
+        "station": "NULL",
+    },
+}
+
+
+def _rolled_sql(scope: Scope, model, ranges, todays: dict[str, date], by: str | None, index: int) -> tuple[str, list]:
+    """One part of `figures_read`: the rows of `model` on the ranges of days of the scope's
+    stations, less each station's today (`todays`, zone -> today), summed per key."""
+    postgres = connection.vendor == "postgresql"
+    adapt = connection.ops.adapt_datefield_value
+    station_key = "station_id" if by == "station" else "CAST(NULL AS bigint)" if postgres else "NULL"
+    day_key = BUCKET_SQL[connection.vendor][by]
+    sums = ", ".join(
+        f"SUM({name})"
+        if postgres or name not in PLACES
+        else f"SUM(CAST(ROUND({name} * {10 ** DIGITS[name]}) AS INTEGER))"
+        for name in FIGURE_NAMES
+    )
+    stations, params = any_of_sql("station_id", scope.station_zones)
+    days = " OR ".join(["date BETWEEN %s AND %s"] * len(ranges))
+    params += [adapt(day) for first_last in ranges for day in first_last]
+    conditions = [stations, f"({days})"]
     for zone, today in todays.items():
-        daily = daily.exclude(scope.station_filter(zone=zone), date=today)
-    if months is None:
-        return [daily]
-    return [daily, StationMonthly.objects.filter(scope.station_filter(), date__range=months)]
+        zone_stations, zone_params = any_of_sql(
+            "station_id", [pk for pk, time_zone in scope.station_zones.items() if time_zone == zone]
+        )
+        conditions.append(f"NOT ({zone_stations} AND date = %s)")
+        params += [*zone_params, adapt(today)]
+    sql = (
+        f"SELECT {station_key}, {day_key}, {index}, {sums} FROM {model._meta.db_table} "
+        f"WHERE {' AND '.join(conditions)} GROUP BY {station_key}, {day_key}"
+    )
+    return sql, params
+
+
+def _rolled_figures(sums: list) -> dict:
+    """A part's sums as figures: counts as integers, money and energy as exact decimals."""
+    row = dict(zip(FIGURE_NAMES, sums, strict=True))
+    for name in FIGURE_NAMES:
+        if row[name] is None:
+            row[name] = 0
+        elif name not in PLACES:
+            row[name] = int(row[name])
+        elif connection.vendor != "postgresql":
+            row[name] = Decimal(row[name]).scaleb(-DIGITS[name])
+    return row
 
 
 def _whole_months(period: Period, *, before: date) -> tuple[date, date] | None:

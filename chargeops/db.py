@@ -103,12 +103,18 @@ class AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        ids = [int(value) for value in self.rhs]
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*params, ids]
-        if not ids:
-            return "1 = 0", params
-        return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
+        sql, ids = any_of_sql(lhs, self.rhs)
+        return sql, [*params, *ids]
+
+
+def any_of_sql(column: str, ids) -> tuple[str, list]:
+    """The SQL and parameters of `column` being one of `ids`, as `AnyOf` writes it."""
+    ids = [int(value) for value in ids]
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [ids]
+    if not ids:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
 ForeignKey.register_lookup(AnyOf)
