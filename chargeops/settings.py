@@ -157,7 +157,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.UserBackend",
     # Drivers sign in to the portal with their e-mail address.
     "drivers.adapter.PortalAuthenticationBackend",
 ]

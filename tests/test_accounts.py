@@ -2,6 +2,8 @@
 
 from django.urls import reverse
 
+from accounts.backends import UserBackend
+
 from .factories import PASSWORD, UserFactory
 
 
@@ -29,3 +31,15 @@ def test_a_user_changes_their_own_password(client, operator):
     user.refresh_from_db()
     assert user.check_password("Gr33n-Volts-2026")
     assert client.get(reverse("home")).status_code == 200  # still signed in
+
+
+def test_the_signed_in_user_is_read_with_the_operator_and_roles_the_header_shows(
+    analyst_user, django_assert_num_queries
+):
+    with django_assert_num_queries(2):
+        user = UserBackend().get_user(analyst_user.pk)
+    with django_assert_num_queries(0):
+        assert user.operator == analyst_user.operator and user.role_names == ["Operations analyst"]
+    analyst_user.is_active = False
+    analyst_user.save()
+    assert UserBackend().get_user(analyst_user.pk) is None and UserBackend().get_user(0) is None

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import django_tables2 as tables
 from django import template
+from django.db import models
 from django.template.base import render_value_in_context
 from django.utils import formats, numberformat, timezone
 from django.utils.html import format_html
@@ -136,23 +137,21 @@ def _cell_reader(table, column):
     """How to read a column's cells from a row: what `BoundRow.get_cell` returns, with what it
     works out for every cell (the accessor, the render method, the link) worked out once per
     column. django-tables2's way costs tens of microseconds a cell, and pages draw hundreds.
-    Columns it treats specially (a model field with choices shows its display name) keep its way."""
-    model = getattr(table.data, "model", None) or table._meta.model
-    field = Accessor(column.accessor).get_field(model) if model is not None else None
-    if getattr(field, "choices", None) or isinstance(column.column, BaseLinkColumn | ManyToManyColumn):
+    Link and many-to-many columns, which it treats specially, keep its way."""
+    if isinstance(column.column, BaseLinkColumn | ManyToManyColumn):
         return lambda row: row.get_cell(column.name)
-    accessor, empty, default = Accessor(column.accessor), column.column.empty_values, column.default
+    value_of, empty, default = _value_reader(table, column), column.column.empty_values, column.default
     if _plain(table, column):
         # A bare column shows its value as it is.
         def plain(row):
-            value = accessor.resolve(row.record, quiet=True)
+            value = value_of(row.record)
             return default if value in empty else value
 
         return plain
     render, link = column.render, column.link
 
     def rendered(row):
-        value = accessor.resolve(row.record, quiet=True)
+        value = value_of(row.record)
         if value in empty:
             return default
         arguments = {
@@ -167,6 +166,23 @@ def _cell_reader(table, column):
         return link(content, **arguments) if link else content
 
     return rendered
+
+
+def _value_reader(table, column):
+    """A column's value of a record: what its accessor reaches, or for a model field with
+    choices its display name (django-tables2's `get_FOO_display()`)."""
+    accessor = Accessor(column.accessor)
+    model = getattr(table.data, "model", None) or table._meta.model
+    field = accessor.get_field(model) if model is not None else None
+    if not getattr(field, "choices", None):
+        return lambda record: accessor.resolve(record, quiet=True)
+
+    def display(record):
+        owner, name = accessor.penultimate(record)
+        shown = getattr(owner, f"get_{name}_display", None) if isinstance(owner, models.Model) else None
+        return shown() if shown else accessor.resolve(record, quiet=True)
+
+    return display
 
 
 def _plain(table, column) -> bool:
