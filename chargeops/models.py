@@ -67,9 +67,9 @@ class CoveringUniqueConstraint(models.UniqueConstraint):
     def remove_sql(self, model, schema_editor):
         return self._written(schema_editor).remove_sql(model, schema_editor)
 
-    def check(self, model, connection):
+    def _check(self, model, connection):
         # Django warns that SQLite makes no constraint with non-key columns; this one does.
-        return [error for error in super().check(model, connection) if error.id != "models.W039"]
+        return [error for error in super()._check(model, connection) if error.id != "models.W039"]
 
 
 def fields_set(instance, fields, data: dict) -> None:

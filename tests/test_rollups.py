@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, connections, transaction
+from django.db.utils import load_backend
 from django.utils import timezone
 
 from analytics.models import PileDaily, RollupMark, StationDaily, StationFaultDaily, StationMonthly, StationRollup
@@ -352,3 +353,16 @@ def test_a_pile_day_and_a_station_day_are_unique_and_deleted_with_their_pile_and
     assert not PileDaily.objects.exists() and StationDaily.objects.exists()
     pile.station.delete()
     assert not StationDaily.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_covering_unique_constraint_is_a_plain_unique_one_on_sqlite():
+    """SQLite has no covering indexes: Django would make no constraint there and warn about
+    it; the pile days' constraint is a plain unique index there, and no warning."""
+    settings = {**connections["default"].settings_dict, "ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+    sqlite = load_backend("django.db.backends.sqlite3").DatabaseWrapper(settings, alias="covering_check")
+    [constraint] = PileDaily._meta.constraints
+    sql = str(constraint.create_sql(PileDaily, sqlite.SchemaEditorClass(sqlite, collect_sql=True)))
+    assert "UNIQUE" in sql and '"pile_id", "date"' in sql and "INCLUDE" not in sql
+    assert constraint._check(PileDaily, sqlite) == []
+    sqlite.close()
