@@ -148,7 +148,7 @@ def _cell_reader(table, column):
             return default if value in empty else value
 
         return plain
-    render, link = column.render, column.link
+    render, link = column.render, _link_writer(column.link)
 
     def rendered(row):
         value = value_of(row.record)
@@ -166,6 +166,20 @@ def _cell_reader(table, column):
         return link(content, **arguments) if link else content
 
     return rendered
+
+
+def _link_writer(link):
+    """A column's link around a cell's content, as django-tables2's `LinkTransform` writes it:
+    an `<a href>` alone, where the column gives the link no attributes of its own, is written
+    here (django-tables2 computes and joins attributes for each cell)."""
+    if not link or link.attrs:
+        return link
+
+    def linked(content, **arguments):
+        href = link.compose_url(**arguments)
+        return content if href is None else format_html('<a href="{}">{}</a>', href, content)
+
+    return linked
 
 
 def _value_reader(table, column):
