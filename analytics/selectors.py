@@ -31,14 +31,13 @@ from stations.models import Area, Station
 
 from .choices import Figure, Granularity
 from .models import PileDaily, StationDaily, StationFaultDaily, StationMonthly
-from .services import EpochSeconds, day_bounds, local_date
+from .services import FIGURES, Dialect, EpochSeconds, day_bounds, local_date
 
 MONEY = Decimal("0.01")
 ENERGY = Decimal("0.001")
 FIGURE_NAMES = ("orders", "energy_kwh", "electricity_fee", "service_fee", "amount", "charging_seconds")
 # SQLite sums decimals as floats: totals are rounded back to the places of their columns.
 PLACES = {"energy_kwh": ENERGY, "electricity_fee": MONEY, "service_fee": MONEY, "amount": MONEY}
-DIGITS = {name: -places.as_tuple().exponent for name, places in PLACES.items()}
 
 
 @dataclass(frozen=True)
@@ -104,11 +103,14 @@ class Scope:
         now = timezone.now()
         return {zone: local_date(now, zone) for zone in set(self.station_zones.values())}
 
+    def station_ids(self, zone: str | None = None) -> list[int]:
+        """The scope's stations (those in time zone `zone` if given)."""
+        return [pk for pk, time_zone in self.station_zones.items() if zone in (None, time_zone)]
+
     def station_filter(self, path: str = "station", zone: str | None = None) -> Q:
         """The rows of the scope's stations (those in time zone `zone` if given), for a model
         that reaches a station by `path`."""
-        ids = [pk for pk, time_zone in self.station_zones.items() if zone in (None, time_zone)]
-        return Q(**{f"{path}__any_of": ids})
+        return Q(**{f"{path}__any_of": self.station_ids(zone)})
 
     @cached_property
     def live_figures(self) -> dict[int, dict]:
@@ -220,8 +222,8 @@ def _rolled_rows(scope: Scope, period: Period, by: str | None) -> list[tuple[typ
 
 # The figures of a statistics page come from a UNION of up to eight summed parts. Built with
 # the ORM, they cost a page about ten milliseconds of Python; written here, well under one.
-# SQLite keeps decimals as floats, so it sums whole cents (and Wh) and `_rolled_figures`
-# scales them back.
+# SQLite keeps decimals as floats, so it sums whole cents (and Wh), as the roll-ups' own
+# statements do (`Dialect.money`), and `_rolled_figures` scales them back exactly.
 BUCKET_SQL = {
     "postgresql": {
         Granularity.DAY: "date",
@@ -243,24 +245,16 @@ BUCKET_SQL = {
 def _rolled_sql(scope: Scope, model, ranges, todays: dict[str, date], by: str | None, index: int) -> tuple[str, list]:
     """One part of `figures_read`: the rows of `model` on the ranges of days of the scope's
     stations, less each station's today (`todays`, zone -> today), summed per key."""
-    postgres = connection.vendor == "postgresql"
-    adapt = connection.ops.adapt_datefield_value
-    station_key = "station_id" if by == "station" else "CAST(NULL AS bigint)" if postgres else "NULL"
+    d, adapt, places = Dialect(), connection.ops.adapt_datefield_value, dict(FIGURES)
+    station_key = "station_id" if by == "station" else "CAST(NULL AS bigint)" if d.postgres else "NULL"
     day_key = BUCKET_SQL[connection.vendor][by]
-    sums = ", ".join(
-        f"SUM({name})"
-        if postgres or name not in PLACES
-        else f"SUM(CAST(ROUND({name} * {10 ** DIGITS[name]}) AS INTEGER))"
-        for name in FIGURE_NAMES
-    )
-    stations, params = any_of_sql("station_id", scope.station_zones)
+    sums = ", ".join(f"SUM({d.money(name, places[name]) if name in places else name})" for name in FIGURE_NAMES)
+    stations, params = any_of_sql("station_id", scope.station_ids())
     days = " OR ".join(["date BETWEEN %s AND %s"] * len(ranges))
     params += [adapt(day) for first_last in ranges for day in first_last]
     conditions = [stations, f"({days})"]
     for zone, today in todays.items():
-        zone_stations, zone_params = any_of_sql(
-            "station_id", [pk for pk, time_zone in scope.station_zones.items() if time_zone == zone]
-        )
+        zone_stations, zone_params = any_of_sql("station_id", scope.station_ids(zone))
         conditions.append(f"NOT ({zone_stations} AND date = %s)")
         params += [*zone_params, adapt(today)]
     sql = (
@@ -272,14 +266,14 @@ def _rolled_sql(scope: Scope, model, ranges, todays: dict[str, date], by: str | 
 
 def _rolled_figures(sums: list) -> dict:
     """A part's sums as figures: counts as integers, money and energy as exact decimals."""
-    row = dict(zip(FIGURE_NAMES, sums, strict=True))
+    row, places, postgres = dict(zip(FIGURE_NAMES, sums, strict=True)), dict(FIGURES), connection.vendor == "postgresql"
     for name in FIGURE_NAMES:
         if row[name] is None:
             row[name] = 0
-        elif name not in PLACES:
+        elif name not in places:
             row[name] = int(row[name])
-        elif connection.vendor != "postgresql":
-            row[name] = Decimal(row[name]).scaleb(-DIGITS[name])
+        elif not postgres:
+            row[name] = Decimal(row[name]).scaleb(-places[name])
     return row
 
 

@@ -203,7 +203,7 @@ def _first_days(zones: dict[int, str]) -> Iterable[tuple[int, date]]:
 # Each runs over a batch of station-days given as a VALUES list `k` of (station_id, day, s, e,
 # s_ep, e_ep): the day's UTC bounds as times (to use the indexes on start times) and as epoch
 # seconds (for the downtime arithmetic). The few expressions PostgreSQL and SQLite spell
-# differently come from `_Dialect`.
+# differently come from `Dialect`.
 
 
 # A time as whole epoch seconds: durations are counted in seconds of the clock, the same on both
@@ -223,7 +223,10 @@ class EpochSeconds(Func):
         return self.as_sql(compiler, connection, template=EPOCH_POSTGRESQL, **extra_context)
 
 
-class _Dialect:
+class Dialect:
+    """What PostgreSQL and SQLite spell differently in the roll-ups' statements and the
+    statistics' reads of them."""
+
     def __init__(self):
         self.postgres = connection.vendor == "postgresql"
         self.greatest, self.least = ("GREATEST", "LEAST") if self.postgres else ("MAX", "MIN")
@@ -259,7 +262,7 @@ FIGURES = [("energy_kwh", 3), ("electricity_fee", 2), ("service_fee", 2), ("amou
 FIGURE_COLUMNS = "orders, energy_kwh, electricity_fee, service_fee, amount, charging_seconds"
 
 
-def _order_figures(d: _Dialect, alias: str, *, named: bool = False) -> str:
+def _order_figures(d: Dialect, alias: str, *, named: bool = False) -> str:
     """COUNT and SUMs of the orders joined as `alias`, in the column order of DailyFigures
     (`named`: each under its column's name)."""
     sums = [d.money_total(f"SUM({d.money(f'{alias}.{column}', places)})", places) for column, places in FIGURES]
@@ -272,7 +275,7 @@ def _order_figures(d: _Dialect, alias: str, *, named: bool = False) -> str:
     return ", ".join(expressions)
 
 
-def _station_days_sql(d: _Dialect, count: int) -> list[str]:
+def _station_days_sql(d: Dialect, count: int) -> list[str]:
     table = StationDaily._meta.db_table
     orders = ChargingOrder._meta.db_table
     return [
@@ -285,7 +288,7 @@ def _station_days_sql(d: _Dialect, count: int) -> list[str]:
     ]
 
 
-def _station_months_sql(d: _Dialect, count: int) -> list[str]:
+def _station_months_sql(d: Dialect, count: int) -> list[str]:
     """Each month of a batch, given as a VALUES list `m` of (station_id, first day, last day),
     summed again from its daily rows."""
     monthly, daily = StationMonthly._meta.db_table, StationDaily._meta.db_table
@@ -302,7 +305,7 @@ def _station_months_sql(d: _Dialect, count: int) -> list[str]:
     ]
 
 
-def _pile_days_sql(d: _Dialect, count: int) -> list[str]:
+def _pile_days_sql(d: Dialect, count: int) -> list[str]:
     """Orders per pile and day, and downtime from the status history: each status lasts until
     the pile's (or gun's) next one, the latest until now. Offline seconds come from the pile's
     online/offline changes, faulted seconds from its guns' Faulted statuses, less the time the
@@ -360,7 +363,7 @@ def _pile_days_sql(d: _Dialect, count: int) -> list[str]:
     ]
 
 
-def _fault_days_sql(d: _Dialect, count: int) -> list[str]:
+def _fault_days_sql(d: Dialect, count: int) -> list[str]:
     table = StationFaultDaily._meta.db_table
     piles = Pile._meta.db_table
     alarms = Alarm._meta.db_table
@@ -394,7 +397,7 @@ def _rebuild_sql() -> list[str]:
     """Every table recomputed from the local day `%(since)s` on (all days when it is NULL), each
     row's local day taken from its station's time zone by PostgreSQL. The same figures as the
     per-day statements, so that both can be checked against the raw orders."""
-    d = _Dialect()
+    d = Dialect()
     orders, piles, stations = ChargingOrder._meta.db_table, Pile._meta.db_table, Station._meta.db_table
     changes, alarms = StatusChange._meta.db_table, Alarm._meta.db_table
     station_daily, station_monthly, pile_daily, fault_daily = (
@@ -480,7 +483,7 @@ def _rebuild_sql() -> list[str]:
 def _days_recompute(days: list[tuple[int, date]], now: datetime) -> None:
     if not days:
         return
-    d = _Dialect()
+    d = Dialect()
     ops = connection.ops
     zones = {}
     station_ids = sorted({station_id for station_id, _day in days})
