@@ -23,7 +23,7 @@ from analytics.services import rollups_rebuild
 from orders.services import transaction_ids_resync
 
 from .builder import DemoBuilder
-from .catalogue import DEMO_PASSWORD, OPERATORS
+from .catalogue import DEMO_PASSWORD, DRIVER_LOGIN, OPERATORS
 from .common import SCALES, DemoConflict, DemoResult, Login
 
 __all__ = ["SCALES", "DemoConflict", "DemoResult", "Login", "demo_load", "demo_loaded", "demo_logins"]
@@ -45,7 +45,7 @@ def demo_logins() -> list["Login"]:
         .order_by("operator__name", "username")
     )
     return [
-        Login(user.username, "Driver (portal: /drive/)", user.driver.operator.name, DEMO_PASSWORD)
+        Login(user.username, DRIVER_LOGIN, user.driver.operator.name, DEMO_PASSWORD)
         if user.is_driver
         else Login(
             user.username, ", ".join(user.role_names), user.operator.name if user.operator else "—", DEMO_PASSWORD

@@ -16,6 +16,8 @@ from orders.choices import PaymentMethod, StopReason
 from piles.choices import ChargingMethod, ConnectorType
 
 DEMO_PASSWORD = "chargeops-demo"
+# What the list of logins says of a driver: where they sign in, not a role.
+DRIVER_LOGIN = "Driver (portal: /drive/)"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from orders.choices import OrderStatus, PaymentMethod
 from orders.models import ChargingOrder
 from piles.models import IdTag
 
-from .catalogue import DEMO_PASSWORD
+from .catalogue import DEMO_PASSWORD, DRIVER_LOGIN
 from .common import DAY, Login
 
 DRIVERS_PER_OPERATOR = 2
@@ -60,7 +60,7 @@ class DriversMixin:
                     for entry in wallet_orders_charge(orders=[order]):
                         LedgerEntry.objects.filter(pk=entry.pk).update(created_at=order.stopped_at)
                     driver.refresh_from_db()
-                self.logins.append(Login(email, "Driver (portal: /drive/)", op.operator.name, DEMO_PASSWORD))
+                self.logins.append(Login(email, DRIVER_LOGIN, op.operator.name, DEMO_PASSWORD))
                 self.counts["drivers"] += 1
 
     def _top_up(self, driver, amount: Decimal, at) -> None:
