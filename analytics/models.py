@@ -89,6 +89,29 @@ class PileDaily(DailyFigures):
         ]
 
 
+class PileMonthly(DailyFigures):
+    """One pile's figures for one calendar month of its station's local days: the sum of its
+    daily rows, kept with them, so that the usage of a year reads a row a month per pile
+    instead of a row a day. `date` is the month's first day."""
+
+    operator_path = "pile__station__area__operator"
+
+    pile = models.ForeignKey("piles.Pile", related_name="monthly", **ROLLUP_REFERENCE)
+    offline_seconds = models.BigIntegerField(_("offline seconds"), default=0)
+    faulted_seconds = models.BigIntegerField(_("faulted seconds"), default=0)
+
+    class Meta:
+        verbose_name = _("pile month")
+        verbose_name_plural = _("pile months")
+        constraints = [
+            CoveringUniqueConstraint(
+                fields=["pile", "date"],
+                include=["orders", "charging_seconds", "offline_seconds", "faulted_seconds"],
+                name="pile_monthly_unique",
+            )
+        ]
+
+
 class StationFaultDaily(ScopedModel):
     """How many faults of one cause a station's piles reported on one local day."""
 

@@ -30,7 +30,7 @@ from piles.models import Gun, Pile
 from stations.models import Area, Station
 
 from .choices import Figure, Granularity
-from .models import PileDaily, StationDaily, StationFaultDaily, StationMonthly
+from .models import PileDaily, PileMonthly, StationDaily, StationFaultDaily, StationMonthly
 from .services import FIGURES, Dialect, EpochSeconds, day_bounds, local_date
 
 MONEY = Decimal("0.01")
@@ -207,7 +207,9 @@ def figures_read(scope: Scope, reads: list[tuple[Period, str | None]]) -> list[d
     return [dict(read_totals) for read_totals in totals]
 
 
-def _rolled_rows(scope: Scope, period: Period, by: str | None) -> list[tuple[type, list[tuple[date, date]]]]:
+def _rolled_rows(
+    scope: Scope, period: Period, by: str | None, daily=StationDaily, monthly=StationMonthly
+) -> list[tuple[type, list[tuple[date, date]]]]:
     """The roll-up rows of the period, as (model, ranges of days): the daily rows, or, where
     the figures are not wanted per day, the monthly rows of the whole months in the period and
     the daily rows of the days around them (two ranges the index can seek)."""
@@ -215,9 +217,9 @@ def _rolled_rows(scope: Scope, period: Period, by: str | None) -> list[tuple[typ
     if by != Granularity.DAY:
         months = _whole_months(period, before=min(scope.zones_today.values(), default=period.end + timedelta(days=1)))
     if months is None:
-        return [(StationDaily, [(period.start, period.end)])]
+        return [(daily, [(period.start, period.end)])]
     around = [(period.start, months[0] - timedelta(days=1)), (months[1] + timedelta(days=1), period.end)]
-    return [(StationDaily, around), (StationMonthly, [months])]
+    return [(daily, around), (monthly, [months])]
 
 
 # The figures of a statistics page come from a UNION of up to eight summed parts. Built with
@@ -544,20 +546,30 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
         .annotate(guns=Count("guns"))
         .order_by()
     ]
-    sums = {
-        row.pop("pile"): row
-        for row in PileDaily.objects.filter(
-            pile__any_of=[pile.pk for pile in piles], date__range=(period.start, period.end)
-        )
-        .values("pile")
-        .annotate(
-            orders=Sum("orders"),
-            charging=Sum("charging_seconds"),
-            offline=Sum("offline_seconds"),
-            faulted=Sum("faulted_seconds"),
-        )
-        .order_by()
-    }
+    pile_ids = [pile.pk for pile in piles]
+    sums: dict[int, dict] = {}
+    # A query per range of days: the index of (pile, date) seeks a range, not an OR of them.
+    ranges = [
+        (model, first, last)
+        for model, model_ranges in _rolled_rows(scope, period, None, daily=PileDaily, monthly=PileMonthly)
+        for first, last in model_ranges
+        if first <= last
+    ]
+    for model, first, last in ranges:
+        for row in (
+            model.objects.filter(pile__any_of=pile_ids, date__range=(first, last))
+            .values("pile")
+            .annotate(
+                orders=Sum("orders"),
+                charging=Sum("charging_seconds"),
+                offline=Sum("offline_seconds"),
+                faulted=Sum("faulted_seconds"),
+            )
+            .order_by()
+        ):
+            figures = sums.setdefault(row.pop("pile"), dict.fromkeys(row, 0))
+            for name, value in row.items():
+                figures[name] += value or 0
     bounds = {zone: (day_bounds(period.start, zone)[0], day_bounds(period.end, zone)[1]) for zone in scope.zones_today}
     empty = {"orders": 0, "charging": 0, "offline": 0, "faulted": 0}
     rows = []

@@ -28,7 +28,15 @@ from piles.choices import GunStatus, OnlineStatus
 from piles.models import Pile, StatusChange
 from stations.models import Station
 
-from .models import PileDaily, RollupMark, StationDaily, StationFaultDaily, StationMonthly, StationRollup
+from .models import (
+    PileDaily,
+    PileMonthly,
+    RollupMark,
+    StationDaily,
+    StationFaultDaily,
+    StationMonthly,
+    StationRollup,
+)
 
 # Days per statement: a VALUES list of this many keys (6 parameters each).
 DAYS_PER_STATEMENT = 1000
@@ -260,6 +268,7 @@ FIGURES = [("energy_kwh", 3), ("electricity_fee", 2), ("service_fee", 2), ("amou
 
 
 FIGURE_COLUMNS = "orders, energy_kwh, electricity_fee, service_fee, amount, charging_seconds"
+DOWNTIME_COLUMNS = "offline_seconds, faulted_seconds"
 
 
 def _order_figures(d: Dialect, alias: str, *, named: bool = False) -> str:
@@ -288,20 +297,30 @@ def _station_days_sql(d: Dialect, count: int) -> list[str]:
     ]
 
 
-def _station_months_sql(d: Dialect, count: int) -> list[str]:
+def _months_sql(d: Dialect, count: int) -> list[str]:
     """Each month of a batch, given as a VALUES list `m` of (station_id, first day, last day),
-    summed again from its daily rows."""
-    monthly, daily = StationMonthly._meta.db_table, StationDaily._meta.db_table
+    summed again from its daily rows: the station's month and each of its piles' months."""
     first = "(%s::bigint, %s::date, %s::date)" if d.postgres else "(%s, %s, %s)"
     keys = f"m (station_id, first, last) AS (VALUES {', '.join([first] + ['(%s, %s, %s)'] * (count - 1))})"
     sums = [d.money_total(f"SUM({d.money(f'dd.{column}', places)})", places) for column, places in FIGURES]
+    figures = f"SUM(dd.orders), {', '.join(sums)}, SUM(dd.charging_seconds)"
+    station_monthly, station_daily = StationMonthly._meta.db_table, StationDaily._meta.db_table
+    pile_monthly, pile_daily = PileMonthly._meta.db_table, PileDaily._meta.db_table
+    piles = Pile._meta.db_table
     return [
-        f"WITH {keys} DELETE FROM {monthly} "
-        f"WHERE EXISTS (SELECT 1 FROM m WHERE m.station_id = {monthly}.station_id AND m.first = {monthly}.date)",
-        f"WITH {keys} INSERT INTO {monthly} (station_id, date, {FIGURE_COLUMNS}) "
-        f"SELECT m.station_id, m.first, SUM(dd.orders), {', '.join(sums)}, SUM(dd.charging_seconds) "
-        f"FROM m JOIN {daily} dd ON dd.station_id = m.station_id AND dd.date >= m.first AND dd.date <= m.last "
+        f"WITH {keys} DELETE FROM {station_monthly} WHERE EXISTS "
+        f"(SELECT 1 FROM m WHERE m.station_id = {station_monthly}.station_id AND m.first = {station_monthly}.date)",
+        f"WITH {keys} INSERT INTO {station_monthly} (station_id, date, {FIGURE_COLUMNS}) "
+        f"SELECT m.station_id, m.first, {figures} "
+        f"FROM m JOIN {station_daily} dd ON dd.station_id = m.station_id AND dd.date >= m.first AND dd.date <= m.last "
         f"GROUP BY m.station_id, m.first",
+        f"WITH {keys} DELETE FROM {pile_monthly} WHERE EXISTS (SELECT 1 FROM m JOIN {piles} p "
+        f"ON p.station_id = m.station_id WHERE p.id = {pile_monthly}.pile_id AND m.first = {pile_monthly}.date)",
+        f"WITH {keys} INSERT INTO {pile_monthly} (pile_id, date, {FIGURE_COLUMNS}, {DOWNTIME_COLUMNS}) "
+        f"SELECT p.id, m.first, {figures}, SUM(dd.offline_seconds), SUM(dd.faulted_seconds) "
+        f"FROM m JOIN {piles} p ON p.station_id = m.station_id "
+        f"JOIN {pile_daily} dd ON dd.pile_id = p.id AND dd.date >= m.first AND dd.date <= m.last "
+        f"GROUP BY p.id, m.first",
     ]
 
 
@@ -356,7 +375,7 @@ def _pile_days_sql(d: Dialect, count: int) -> list[str]:
                 AND off.t0 < pk.e_ep AND off.t1 > pk.s_ep
             GROUP BY pk.pile_id, pk.day
         )
-        INSERT INTO {table} (pile_id, date, {FIGURE_COLUMNS}, offline_seconds, faulted_seconds)
+        INSERT INTO {table} (pile_id, date, {FIGURE_COLUMNS}, {DOWNTIME_COLUMNS})
         SELECT p.pile_id, p.day, SUM(p.orders), {totals}, COALESCE(SUM(p.charging), 0),
                SUM(p.offline), SUM(p.faulted)
         FROM parts p GROUP BY p.pile_id, p.day ORDER BY p.pile_id, p.day""",
@@ -400,10 +419,11 @@ def _rebuild_sql() -> list[str]:
     d = Dialect()
     orders, piles, stations = ChargingOrder._meta.db_table, Pile._meta.db_table, Station._meta.db_table
     changes, alarms = StatusChange._meta.db_table, Alarm._meta.db_table
-    station_daily, station_monthly, pile_daily, fault_daily = (
+    station_daily, station_monthly, pile_daily, pile_monthly, fault_daily = (
         StationDaily._meta.db_table,
         StationMonthly._meta.db_table,
         PileDaily._meta.db_table,
+        PileMonthly._meta.db_table,
         StationFaultDaily._meta.db_table,
     )
     since = "(%(since)s::date IS NULL OR {day} >= %(since)s::date)"
@@ -422,6 +442,7 @@ def _rebuild_sql() -> list[str]:
         f"DELETE FROM {pile_daily} WHERE {since.format(day='date')}",
         f"DELETE FROM {fault_daily} WHERE {since.format(day='date')}",
         f"DELETE FROM {station_monthly} WHERE {this_month.format(day='date')}",
+        f"DELETE FROM {pile_monthly} WHERE {this_month.format(day='date')}",
         f"""CREATE TEMPORARY TABLE {REBUILD_ORDERS} ON COMMIT DROP AS
         SELECT o.station_id, o.pile_id, {order_day} AS day, {_order_figures(d, "o", named=True)}
         FROM {orders} o JOIN {stations} s ON s.id = o.station_id
@@ -434,7 +455,7 @@ def _rebuild_sql() -> list[str]:
         SELECT r.station_id, date_trunc('month', r.date)::date, {figure_sums} FROM {station_daily} r
         WHERE {this_month.format(day="r.date")} GROUP BY r.station_id, date_trunc('month', r.date)""",
         # In the order of the pile's unique index, which then grows at its end.
-        f"""INSERT INTO {pile_daily} (pile_id, date, {FIGURE_COLUMNS}, offline_seconds, faulted_seconds)
+        f"""INSERT INTO {pile_daily} (pile_id, date, {FIGURE_COLUMNS}, {DOWNTIME_COLUMNS})
         SELECT r.pile_id, r.day, {figure_sums}, 0, 0 FROM {REBUILD_ORDERS} r
         GROUP BY r.pile_id, r.day ORDER BY r.pile_id, r.day""",
         f"""INSERT INTO {fault_daily} (station_id, date, cause, faults)
@@ -471,10 +492,15 @@ def _rebuild_sql() -> list[str]:
             WHERE x.seconds > 0 AND {since.format(day="x.day")}
             GROUP BY x.pile_id, x.day
         )
-        INSERT INTO {pile_daily} AS pd (pile_id, date, {FIGURE_COLUMNS}, offline_seconds, faulted_seconds)
+        INSERT INTO {pile_daily} AS pd (pile_id, date, {FIGURE_COLUMNS}, {DOWNTIME_COLUMNS})
         SELECT pile_id, day, 0, 0, 0, 0, 0, 0, offline, faulted FROM down_days
         ON CONFLICT (pile_id, date) DO UPDATE
         SET offline_seconds = EXCLUDED.offline_seconds, faulted_seconds = EXCLUDED.faulted_seconds""",
+        f"""INSERT INTO {pile_monthly} (pile_id, date, {FIGURE_COLUMNS}, {DOWNTIME_COLUMNS})
+        SELECT r.pile_id, date_trunc('month', r.date)::date, {figure_sums}, SUM(r.offline_seconds),
+            SUM(r.faulted_seconds)
+        FROM {pile_daily} r WHERE {this_month.format(day="r.date")}
+        GROUP BY r.pile_id, date_trunc('month', r.date) ORDER BY r.pile_id, date_trunc('month', r.date)""",
         # Dropped here too, not only at commit: the rebuild may run inside a longer transaction.
         f"DROP TABLE {REBUILD_ORDERS}",
     ]
@@ -522,5 +548,5 @@ def _days_recompute(days: list[tuple[int, date]], now: datetime) -> None:
             last = (first + timedelta(days=31)).replace(day=1) - DAY
             params += [station_id, ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)]
         with connection.cursor() as cursor:
-            for sql in _station_months_sql(d, len(batch)):
+            for sql in _months_sql(d, len(batch)):
                 cursor.execute(sql, params)

@@ -4,7 +4,7 @@ another's numbers."""
 
 import zoneinfo
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -13,6 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.choices import Role
+from analytics.models import PileDaily
 from analytics.services import day_bounds, rollups_rebuild, rollups_refresh
 from maintenance.choices import FaultCause
 from orders.models import ChargingOrder
@@ -190,6 +191,48 @@ def test_usage_ranks_by_any_column_and_exports(client, analyst, network):
     header = [cell.value for cell in sheet[1]]
     assert header[:2] == ["Pile", "Station"] and "Availability" in header
     assert sheet.max_row - 1 == Pile.objects.filter(station__in=network.stations).count()
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        (date(2025, 12, 15), date(2026, 3, 29)),  # whole months between parts of two, the 23-hour day last
+        (date(2025, 11, 1), date(2026, 10, 31)),  # whole months only, a year end and both clock changes
+        (date(2026, 2, 1), date(2026, 2, 15)),  # no whole month: an outage's end, the order over midnight
+    ],
+)
+def test_usage_over_months_equals_the_raw_orders_and_status_days(client, analyst, network, start, end):
+    """Whole months come from the pile months, the days around them from the pile days: the
+    figures are the raw orders' of the range, the downtime the pile days' of the range."""
+    Pile.objects.update(created_at=datetime(2025, 1, 1, tzinfo=zoneinfo.ZoneInfo("UTC")))
+    for pile in Pile.objects.filter(station__in=network.stations):
+        gun = pile.guns.first()
+        StatusChange.objects.create(pile=pile, status=OnlineStatus.OFFLINE, at=datetime(2026, 1, 30, tzinfo=UTC))
+        StatusChange.objects.create(pile=pile, status=OnlineStatus.ONLINE, at=datetime(2026, 2, 2, tzinfo=UTC))
+        StatusChange.objects.create(pile=pile, gun=gun, status=GunStatus.FAULTED, at=datetime(2026, 3, 28, tzinfo=UTC))
+        StatusChange.objects.create(pile=pile, gun=gun, status=GunStatus.AVAILABLE, at=datetime(2026, 4, 3, tzinfo=UTC))
+    rollups_rebuild()
+    response = client.get("/analytics/usage/", {"start": start, "end": end})
+    assert response.status_code == 200
+    rows = {row["pile"].pk: row for row in response.context["tables"][1]["table"].data}
+    raw = reference_days(ChargingOrder.objects.select_related("station"), key=lambda order: order.pile_id)
+    down = {
+        (day.pile_id, day.date): day.offline_seconds * day.pile.guns.count() + day.faulted_seconds
+        for day in PileDaily.objects.select_related("pile")
+    }
+    piles = Pile.objects.filter(station__in=network.stations)
+    assert rows.keys() == {pile.pk for pile in piles}
+    downtime = 0
+    for pile in piles:
+        days = [day for (pile_id, day) in raw if pile_id == pile.pk and start <= day <= end]
+        assert rows[pile.pk]["orders"] == sum(raw[(pile.pk, day)]["orders"] for day in days)
+        assert rows[pile.pk]["charging_seconds"] == sum(raw[(pile.pk, day)]["charging_seconds"] for day in days)
+        pile_down = sum(
+            seconds for (pile_id, day), seconds in down.items() if pile_id == pile.pk and start <= day <= end
+        )
+        assert rows[pile.pk]["downtime_seconds"] == pile_down
+        downtime += pile_down
+    assert downtime > 0
 
 
 def test_usage_refuses_a_reversed_range(client, analyst, network):

@@ -10,7 +10,15 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.db.utils import load_backend
 from django.utils import timezone
 
-from analytics.models import PileDaily, RollupMark, StationDaily, StationFaultDaily, StationMonthly, StationRollup
+from analytics.models import (
+    PileDaily,
+    PileMonthly,
+    RollupMark,
+    StationDaily,
+    StationFaultDaily,
+    StationMonthly,
+    StationRollup,
+)
 from analytics.services import day_bounds, rollup_days_close, rollup_mark_since, rollups_rebuild, rollups_update
 from analytics.tasks import rollups_update_task
 from maintenance.choices import AlarmStatus, ErrorCode, FaultCause
@@ -40,13 +48,20 @@ def station_months() -> dict[tuple, dict]:
 
 
 def months_of(days: dict[tuple, dict]) -> dict[tuple, dict]:
-    """Daily figures summed per station and calendar month (keyed by its first day)."""
+    """Daily figures summed per station (or pile) and calendar month (keyed by its first day)."""
     months: dict[tuple, dict] = {}
-    for (station_id, day), figures in days.items():
-        month = months.setdefault((station_id, day.replace(day=1)), dict.fromkeys(FIGURES, 0))
-        for name in FIGURES:
-            month[name] += figures[name]
+    for (owner_id, day), figures in days.items():
+        month = months.setdefault((owner_id, day.replace(day=1)), dict.fromkeys(figures, 0))
+        for name, value in figures.items():
+            month[name] += value
     return months
+
+
+PILE_FIGURES = [*FIGURES, "offline_seconds", "faulted_seconds"]
+
+
+def pile_rows(model) -> dict[tuple, dict]:
+    return {(row.pile_id, row.date): {name: getattr(row, name) for name in PILE_FIGURES} for row in model.objects.all()}
 
 
 def pile_days() -> dict[tuple, dict]:
@@ -75,6 +90,7 @@ def test_rollups_equal_the_orders_summed_by_station_and_local_day(network):
     assert station_days() == reference_days(raw_orders())
     assert station_months() == months_of(reference_days(raw_orders()))
     assert pile_days() == reference_days(raw_orders(), key=lambda o: o.pile_id)
+    assert pile_rows(PileMonthly) == months_of(pile_rows(PileDaily))
     assert not RollupMark.objects.exists()
 
 
@@ -273,6 +289,9 @@ def test_the_periodic_task_closes_yesterday_and_recomputes_the_marked_days(netwo
     assert StationRollup.objects.count() == len(network.stations) + 1
 
 
+ROLLUPS = (StationDaily, StationMonthly, PileDaily, PileMonthly, StationFaultDaily)
+
+
 def all_rows() -> dict:
     """Every roll-up row with every column, per table."""
 
@@ -284,6 +303,7 @@ def all_rows() -> dict:
         "stations": rows(StationDaily, "station_id", "date"),
         "months": rows(StationMonthly, "station_id", "date"),
         "piles": rows(PileDaily, "pile_id", "date"),
+        "pile months": rows(PileMonthly, "pile_id", "date"),
         "faults": rows(StationFaultDaily, "station_id", "date", "cause"),
     }
 
@@ -325,11 +345,12 @@ def test_a_full_rebuild_equals_recomputing_every_day_by_itself(network):
     assert sum(row["faulted_seconds"] for row in by_day["piles"].values()) > 0
 
     assert by_day["months"]
-    for model in (StationDaily, StationMonthly, PileDaily, StationFaultDaily):
+    assert pile_rows(PileMonthly) == months_of(pile_rows(PileDaily))
+    for model in ROLLUPS:
         model.objects.all().delete()
     rollups_rebuild(now=now)
     assert all_rows() == by_day
-    for model in (StationDaily, StationMonthly, PileDaily, StationFaultDaily):
+    for model in ROLLUPS:
         model.objects.filter(date__gte=date(2026, 3, 29)).delete()
     rollups_rebuild(since=date(2026, 3, 29), now=now)
     assert all_rows() == by_day

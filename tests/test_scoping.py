@@ -13,7 +13,7 @@ from payments import PaymentStatus
 
 from accounts.models import Role
 from accounts.services import role_create
-from analytics.models import PileDaily, StationDaily, StationFaultDaily, StationMonthly
+from analytics.models import PileDaily, PileMonthly, StationDaily, StationFaultDaily, StationMonthly
 from audit.services import audit_created
 from chargeops.models import ImportJob, ScopedModel
 from drivers.models import ChargeRequest
@@ -52,6 +52,7 @@ def network(operator):
     StationDaily.objects.create(station=station, date=date(2025, 1, 1))
     StationMonthly.objects.create(station=station, date=date(2025, 1, 1))
     PileDaily.objects.create(pile=pile, date=date(2025, 1, 1))
+    PileMonthly.objects.create(pile=pile, date=date(2025, 1, 1))
     StationFaultDaily.objects.create(station=station, date=date(2025, 1, 1), cause="other", faults=1)
     StatusChange.objects.create(pile=pile, gun=order.gun, status="Available", at=order.started_at)
     Command.objects.create(pile=pile, action=CommandAction.RESET, payload={"type": "Soft"})
@@ -74,7 +75,7 @@ def test_every_domain_model_is_scoped():
         "accounts.Operator", "stations.Area", "stations.Station", "piles.Pile", "piles.Gun", "piles.IdTag",
         "orders.Tariff", "orders.TariffPeriod", "orders.ChargingOrder", "orders.PowerSample", "maintenance.Alarm",
         "maintenance.WorkOrder", "maintenance.WorkOrderEvent", "analytics.StationDaily", "analytics.StationMonthly",
-        "analytics.PileDaily",
+        "analytics.PileDaily", "analytics.PileMonthly",
         "analytics.StationFaultDaily", "piles.StatusChange", "gateway.Command", "gateway.SecurityEvent",
         "accounts.Role", "audit.AuditEntry", "firmware.FirmwarePackage", "firmware.FirmwareUpgrade",
         "firmware.UpgradeTarget", "chargeops.ImportJob", "drivers.Driver", "drivers.LedgerEntry",
