@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chargeops.models import ScopedModel
+from chargeops.models import DeepPagesQuerySet, ScopedModel
 
 from .choices import OrderStatus, PaymentMethod, StopReason
 
@@ -75,6 +75,8 @@ class ChargingOrder(ScopedModel):
 
     operator_path = "station__area__operator"
 
+    objects = DeepPagesQuerySet.as_manager()
+
     number = models.CharField(_("order number"), max_length=32, unique=True)
     # The (station, started_at) and (pile, started_at) indexes below serve these keys too.
     station = models.ForeignKey(
@@ -121,9 +123,11 @@ class ChargingOrder(ScopedModel):
         verbose_name = _("charging order")
         verbose_name_plural = _("charging orders")
         indexes = [
-            models.Index(fields=["station", "started_at"], name="order_station_start_idx"),
-            models.Index(fields=["pile", "started_at"], name="order_pile_start_idx"),
-            models.Index(fields=["started_at"], name="order_start_idx"),
+            # Each holds the order's id (and the network-wide one its station) too, so that a
+            # page deep into the list finds its orders from the index alone (DeepPagesQuerySet).
+            models.Index(fields=["station", "started_at"], include=["id"], name="order_station_start_idx"),
+            models.Index(fields=["pile", "started_at"], include=["id"], name="order_pile_start_idx"),
+            models.Index(fields=["started_at"], include=["station", "id"], name="order_start_idx"),
         ]
         constraints = [
             models.CheckConstraint(

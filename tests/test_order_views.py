@@ -1,9 +1,12 @@
 from datetime import date
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from analytics.services import day_bounds
+from chargeops.models import DeepPagesQuerySet
+from orders.models import ChargingOrder
 
 from .analytics_data import network_build, order_local_date
 from .factories import ChargingOrderFactory
@@ -22,6 +25,40 @@ def test_order_list_shows_only_the_operators_orders_without_counting_them(client
     assert len(queries) < 20  # no query per row
     assert "Page 1" in response.content.decode()
     assert client.get("/orders/", {"page": 999}).status_code == 200
+
+
+@pytest.mark.parametrize("params", [{}, {"sort": "amount"}, {"station": "first"}])
+def test_a_deep_page_of_orders_reads_its_ids_first_and_shows_the_same_orders(
+    client, admin_user, other_operator, monkeypatch, params
+):
+    """A page thousands of orders in reads the ids of its orders first (from an index alone on
+    PostgreSQL), then those orders: the same orders in the same order as one plain OFFSET."""
+    network = network_build(admin_user.operator, other_operator, orders_per_gun=3)
+    if params.get("station"):
+        params = {"station": network.stations[0].pk}
+    monkeypatch.setattr(DeepPagesQuerySet, "DEEP", 10)
+    client.force_login(admin_user)
+    page = {**params, "per_page": 10, "page": 2}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/orders/", page)
+    [ids] = [q["sql"] for q in queries.captured_queries if "OFFSET 10" in q["sql"]]
+    assert ids.startswith('SELECT "orders_chargingorder"."id" AS "pk" FROM')
+    shown = [row.record for row in response.context["table"].page.object_list]
+    monkeypatch.setattr(DeepPagesQuerySet, "DEEP", 10**9)
+    plain = [row.record for row in client.get("/orders/", page).context["table"].page.object_list]
+    assert shown and [order.pk for order in shown] == [order.pk for order in plain]
+    assert [order.station.name for order in shown] == [order.station.name for order in plain]
+    assert {order.station_id for order in shown} <= {s.pk for s in network.stations}
+
+
+def test_a_deep_slice_of_a_sliced_or_values_queryset_is_a_plain_one(admin_user, monkeypatch):
+    monkeypatch.setattr(DeepPagesQuerySet, "DEEP", 2)
+    orders = [ChargingOrderFactory(gun__pile__station__area__operator=admin_user.operator) for _ in range(6)]
+    ordered = ChargingOrder.objects.order_by("pk")
+    assert [order.pk for order in ordered[3:5]] == [order.pk for order in orders[3:5]]
+    assert list(ordered.values_list("pk", flat=True)[3:5]) == [order.pk for order in orders[3:5]]
+    assert [order.pk for order in ordered[1:6][2:4]] == [order.pk for order in orders[3:5]]
+    assert ordered[4] == orders[4]
 
 
 def test_order_list_filters_by_the_stations_local_day(client, admin_user, other_operator):
