@@ -240,6 +240,7 @@ def pages(today) -> list[tuple[str, str]]:
         ("pile status", "/analytics/pile-status/"),
         ("order list (page 1)", "/orders/"),
         ("order list (page 50, one station)", "/orders/?page=50&station=1"),
+        ("order list (page 2000)", "/orders/?page=2000"),
     ]
 
 
