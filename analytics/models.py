@@ -62,53 +62,52 @@ class StationMonthly(DailyFigures):
         constraints = [models.UniqueConstraint(fields=["station", "date"], name="station_monthly_unique")]
 
 
-class PileDaily(DailyFigures):
-    """One pile's figures for one local day of its station, with its downtime from the status
-    history: `offline_seconds` while the pile was offline (all its guns out of use) and
-    `faulted_seconds` summed over its guns while they reported Faulted and the pile was online,
-    so that the share of gun-time in use is 1 - (offline x guns + faulted) / (guns x day)."""
+class PileFigures(DailyFigures):
+    """The figures of a pile's days, with its downtime from the status history:
+    `offline_seconds` while the pile was offline (all its guns out of use) and `faulted_seconds`
+    summed over its guns while they reported Faulted and the pile was online, so that the share
+    of gun-time in use is 1 - (offline x guns + faulted) / (guns x time)."""
 
     operator_path = "pile__station__area__operator"
 
-    pile = models.ForeignKey("piles.Pile", related_name="daily", **ROLLUP_REFERENCE)
     offline_seconds = models.BigIntegerField(_("offline seconds"), default=0)
     faulted_seconds = models.BigIntegerField(_("faulted seconds"), default=0)
+
+    # Covered by each (pile, date) unique index: each pile's range of days (or months) is read
+    # from the index alone (PostgreSQL). The usage statistics read the range of every pile of the
+    # scope; one index (not a second one led by the date, as the station days have) keeps a
+    # rebuild of half a million pile-days short.
+    COVERED = ["orders", "charging_seconds", "offline_seconds", "faulted_seconds"]
+
+    class Meta:
+        abstract = True
+
+
+class PileDaily(PileFigures):
+    """One pile's figures and downtime for one local day of its station."""
+
+    pile = models.ForeignKey("piles.Pile", related_name="daily", **ROLLUP_REFERENCE)
 
     class Meta:
         verbose_name = _("pile day")
         verbose_name_plural = _("pile days")
-        # Covering: each pile's range of days is read from the index alone (PostgreSQL). The usage
-        # statistics read the range of every pile of the scope; one index (not a second one led
-        # by the date, as the station days have) keeps a rebuild of half a million pile-days short.
         constraints = [
-            CoveringUniqueConstraint(
-                fields=["pile", "date"],
-                include=["orders", "charging_seconds", "offline_seconds", "faulted_seconds"],
-                name="pile_daily_unique",
-            )
+            CoveringUniqueConstraint(fields=["pile", "date"], include=PileFigures.COVERED, name="pile_daily_unique")
         ]
 
 
-class PileMonthly(DailyFigures):
+class PileMonthly(PileFigures):
     """One pile's figures for one calendar month of its station's local days: the sum of its
     daily rows, kept with them, so that the usage of a year reads a row a month per pile
     instead of a row a day. `date` is the month's first day."""
 
-    operator_path = "pile__station__area__operator"
-
     pile = models.ForeignKey("piles.Pile", related_name="monthly", **ROLLUP_REFERENCE)
-    offline_seconds = models.BigIntegerField(_("offline seconds"), default=0)
-    faulted_seconds = models.BigIntegerField(_("faulted seconds"), default=0)
 
     class Meta:
         verbose_name = _("pile month")
         verbose_name_plural = _("pile months")
         constraints = [
-            CoveringUniqueConstraint(
-                fields=["pile", "date"],
-                include=["orders", "charging_seconds", "offline_seconds", "faulted_seconds"],
-                name="pile_monthly_unique",
-            )
+            CoveringUniqueConstraint(fields=["pile", "date"], include=PileFigures.COVERED, name="pile_monthly_unique")
         ]
 
 
