@@ -153,22 +153,13 @@ LIVE_SUMS = {
 }
 
 
-def order_figures(scope: Scope, period: Period, *, by: str | None = None) -> dict:
-    """The order figures of the scope in the period, summed per `by`: a Granularity (keys are
-    each bucket's first day), "station" or None (one total under the key None). Days
-    before each station's today come from the roll-ups, its today from the raw orders."""
-    return figures_read(scope, [(period, by)])[0]
-
-
-def order_totals(scope: Scope, *periods: Period) -> list[dict]:
-    """The order totals of each period, all read in one round trip."""
-    return [figures_sum(figures.values()) for figures in figures_read(scope, [(period, None) for period in periods])]
-
-
 def figures_read(scope: Scope, reads: list[tuple[Period, str | None]]) -> list[dict]:
-    """`order_figures` of each (period, by) of `reads`, all in one round trip: the daily and
-    monthly rows of every read in one UNION ALL, each part already summed per key (a station
-    or a bucket's first day: two columns, as the parts of a UNION share their types)."""
+    """The order figures of the scope for each (period, by) of `reads`, summed per `by`: a
+    Granularity (keys are each bucket's first day), "station" or None (one total under the key
+    None). Days before each station's today come from the roll-ups, its today from the raw
+    orders. All in one round trip: the daily and monthly rows of every read in one UNION ALL,
+    each part already summed per key (a station or a bucket's first day: two columns, as the
+    parts of a UNION share their types)."""
     totals: list[dict] = [defaultdict(lambda: dict.fromkeys(FIGURE_NAMES, 0)) for _read in reads]
 
     def add(index, key, row):

@@ -128,7 +128,8 @@ def orders_load(guns, count: int, now: datetime) -> float:
 
 
 def naive_order_figures(scope, period, *, by=None):
-    """The figures of `analytics.selectors.order_figures`, aggregated from the raw orders."""
+    """The figures of one read of `analytics.selectors.figures_read`, aggregated from the raw
+    orders."""
     from collections import defaultdict
     from zoneinfo import ZoneInfo
 
