@@ -34,16 +34,11 @@ from .factories import AlarmFactory, GunFactory, PileFactory, StationFactory
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
-def station_days() -> dict[tuple, dict]:
+def rolled(model, names=FIGURES) -> dict[tuple, dict]:
+    """A roll-up table's rows: (station or pile, date) -> the columns `names`."""
+    owner = "pile_id" if hasattr(model, "pile_id") else "station_id"
     return {
-        (row.station_id, row.date): {name: getattr(row, name) for name in FIGURES} for row in StationDaily.objects.all()
-    }
-
-
-def station_months() -> dict[tuple, dict]:
-    return {
-        (row.station_id, row.date): {name: getattr(row, name) for name in FIGURES}
-        for row in StationMonthly.objects.all()
+        (getattr(row, owner), row.date): {name: getattr(row, name) for name in names} for row in model.objects.all()
     }
 
 
@@ -58,14 +53,6 @@ def months_of(days: dict[tuple, dict]) -> dict[tuple, dict]:
 
 
 PILE_FIGURES = [*FIGURES, "offline_seconds", "faulted_seconds"]
-
-
-def pile_rows(model) -> dict[tuple, dict]:
-    return {(row.pile_id, row.date): {name: getattr(row, name) for name in PILE_FIGURES} for row in model.objects.all()}
-
-
-def pile_days() -> dict[tuple, dict]:
-    return {(row.pile_id, row.date): {name: getattr(row, name) for name in FIGURES} for row in PileDaily.objects.all()}
 
 
 def raw_orders():
@@ -87,10 +74,10 @@ def test_day_bounds_follow_the_station_clock_change():
 
 def test_rollups_equal_the_orders_summed_by_station_and_local_day(network):
     rollups_update()
-    assert station_days() == reference_days(raw_orders())
-    assert station_months() == months_of(reference_days(raw_orders()))
-    assert pile_days() == reference_days(raw_orders(), key=lambda o: o.pile_id)
-    assert pile_rows(PileMonthly) == months_of(pile_rows(PileDaily))
+    assert rolled(StationDaily) == reference_days(raw_orders())
+    assert rolled(StationMonthly) == months_of(reference_days(raw_orders()))
+    assert rolled(PileDaily) == reference_days(raw_orders(), key=lambda o: o.pile_id)
+    assert rolled(PileMonthly, PILE_FIGURES) == months_of(rolled(PileDaily, PILE_FIGURES))
     assert not RollupMark.objects.exists()
 
 
@@ -121,10 +108,10 @@ def test_the_23_and_25_hour_days_hold_exactly_their_orders(network):
 
 def test_running_twice_changes_nothing(network):
     rollups_rebuild()
-    first = station_days(), pile_days()
+    first = rolled(StationDaily), rolled(PileDaily)
     rollups_rebuild()
     rollups_update()
-    assert (station_days(), pile_days()) == first
+    assert (rolled(StationDaily), rolled(PileDaily)) == first
 
 
 def test_a_late_order_and_an_edited_order_recompute_their_days(network):
@@ -152,13 +139,13 @@ def test_a_late_order_and_an_edited_order_recompute_their_days(network):
     edited.save()
     assert RollupMark.objects.count() == 3
     assert rollups_update() == 3
-    assert station_days() == reference_days(raw_orders())
-    assert station_months() == months_of(reference_days(raw_orders()))
-    assert station_months()[(gun.pile.station_id, date(2026, 1, 1))]["orders"] > 0
+    assert rolled(StationDaily) == reference_days(raw_orders())
+    assert rolled(StationMonthly) == months_of(reference_days(raw_orders()))
+    assert rolled(StationMonthly)[(gun.pile.station_id, date(2026, 1, 1))]["orders"] > 0
     late.delete()
     rollups_update()
-    assert station_days() == reference_days(raw_orders())
-    assert station_months() == months_of(reference_days(raw_orders()))
+    assert rolled(StationDaily) == reference_days(raw_orders())
+    assert rolled(StationMonthly) == months_of(reference_days(raw_orders()))
 
 
 def test_gateway_starts_and_stops_mark_the_local_day(operator):
@@ -248,10 +235,10 @@ def test_an_outage_with_no_further_report_counts_on_every_day_it_lasts(operator)
 
 def test_the_rollup_command_runs_full_since_and_incremental(network, capsys):
     call_command("rollup", "--full")
-    assert station_days() == reference_days(raw_orders())
+    assert rolled(StationDaily) == reference_days(raw_orders())
     StationDaily.objects.filter(date__gte=date(2026, 6, 1)).delete()
     call_command("rollup", "--since", "2026-06-01")
-    assert station_days() == reference_days(raw_orders())
+    assert rolled(StationDaily) == reference_days(raw_orders())
     call_command("rollup")
     assert "station-days" in capsys.readouterr().out
 
@@ -278,14 +265,14 @@ def test_two_runs_at_once_give_the_same_rows_as_one(operator, other_operator):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert station_days() == reference_days(raw_orders())
+    assert rolled(StationDaily) == reference_days(raw_orders())
     assert not RollupMark.objects.exists()
 
 
 def test_the_periodic_task_closes_yesterday_and_recomputes_the_marked_days(network):
     assert RollupMark.objects.exists()
     assert rollups_update_task() > 0
-    assert station_days() == reference_days(raw_orders())
+    assert rolled(StationDaily) == reference_days(raw_orders())
     assert StationRollup.objects.count() == len(network.stations) + 1
 
 
@@ -345,7 +332,7 @@ def test_a_full_rebuild_equals_recomputing_every_day_by_itself(network):
     assert sum(row["faulted_seconds"] for row in by_day["piles"].values()) > 0
 
     assert by_day["months"]
-    assert pile_rows(PileMonthly) == months_of(pile_rows(PileDaily))
+    assert rolled(PileMonthly, PILE_FIGURES) == months_of(rolled(PileDaily, PILE_FIGURES))
     for model in ROLLUPS:
         model.objects.all().delete()
     rollups_rebuild(now=now)
