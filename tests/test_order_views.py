@@ -43,12 +43,20 @@ def test_a_deep_page_of_orders_reads_its_ids_first_and_shows_the_same_orders(
         response = client.get("/orders/", page)
     [ids] = [q["sql"] for q in queries.captured_queries if "OFFSET 10" in q["sql"]]
     assert ids.startswith('SELECT "orders_chargingorder"."id" AS "pk" FROM')
+    assert "JOIN" not in ids  # narrowed to the operator's stations by their ids
     shown = [row.record for row in response.context["table"].page.object_list]
     monkeypatch.setattr(DeepPagesQuerySet, "DEEP", 10**9)
     plain = [row.record for row in client.get("/orders/", page).context["table"].page.object_list]
     assert shown and [order.pk for order in shown] == [order.pk for order in plain]
     assert [order.station.name for order in shown] == [order.station.name for order in plain]
     assert {order.station_id for order in shown} <= {s.pk for s in network.stations}
+
+
+def test_an_operator_without_stations_sees_no_orders(client, admin_user, other_operator):
+    ChargingOrderFactory(gun__pile__station__area__operator=other_operator)
+    client.force_login(admin_user)
+    response = client.get("/orders/")
+    assert response.status_code == 200 and not response.context["table"].page.object_list
 
 
 def test_a_deep_slice_of_a_sliced_or_values_queryset_is_a_plain_one(admin_user, monkeypatch):
