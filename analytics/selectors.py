@@ -87,9 +87,19 @@ class Scope:
         return stations
 
     @cached_property
+    def network_stations(self) -> list[Station]:
+        """Every station the user may see (with its area), in name order, read once per scope:
+        the scope's stations are taken from them, and the dashboard's map shows them all."""
+        return list(Station.objects.for_user(self.user).select_related("area"))
+
+    @cached_property
     def station_objects(self) -> dict[int, Station]:
-        """The scope's stations (with their areas) by id, in name order, read once per scope."""
-        return {station.pk: station for station in self.stations().select_related("area")}
+        """The scope's stations (with their areas) by id, in name order."""
+        return {
+            station.pk: station
+            for station in self.network_stations
+            if self.area in (None, station.area) and self.station in (None, station)
+        }
 
     @cached_property
     def station_zones(self) -> dict[int, str]:
@@ -654,7 +664,7 @@ def power_curve(scope: Scope, *, now=None) -> dict:
     are None."""
     now = now or timezone.now()
     steps = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(0, 24 * 60, POWER_STEP // 60)]
-    stations = {station.pk: station for station in scope.stations()}
+    stations = scope.station_objects
     rows = (
         PowerSample.objects.filter(scope.station_filter("gun__pile__station"))
         .filter(_today_condition(scope, scope.zones_today, "sampled_at", "gun__pile__station"))

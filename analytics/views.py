@@ -23,7 +23,7 @@ from maintenance.choices import FaultCause, WorkOrderStatus
 from orders.tables import OrderTable
 from piles.choices import OnlineStatus
 from piles.models import Pile
-from stations.selectors import pile_status_counts, pile_status_per_station, station_map_points
+from stations.selectors import pile_status_per_station, pile_status_totals, station_map_points
 
 from . import selectors
 from .choices import Figure, Granularity
@@ -228,7 +228,7 @@ class HomeView(StatisticsView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, scope, period = self.request.user, self.scope, self.period
-        context["map_points"] = station_map_points(user)
+        context["map_points"] = station_map_points(user, scope.network_stations)
         # The cards count the scope's stations and piles; the map shows the whole network.
         points = [point for point in context["map_points"] if point["id"] in scope.station_zones]
         context["station_count"] = len(points)
@@ -563,15 +563,18 @@ class PileStatusView(StatisticsView):
     form_class = PileStatusFilterForm
     title = gettext_lazy("Pile status analysis")
 
+    @cached_property
+    def per_station(self) -> dict[int, dict[str, int]]:
+        return pile_status_per_station(self.request.user, self.scope.station_filter())
+
     def get_tables(self):
-        condition = self.scope.station_filter()
-        per_station = pile_status_per_station(self.request.user, condition)
+        per_station = self.per_station
         stations = [
             {"station": station, **per_station[station.pk]}
             for station in self.scope.station_objects.values()
             if station.pk in per_station
         ]
-        piles = Pile.objects.for_user(self.request.user).filter(condition).with_online_status()
+        piles = Pile.objects.for_user(self.request.user).filter(self.scope.station_filter()).with_online_status()
         if self.form.status_chosen:
             piles = piles.filter(online_status=self.form.status_chosen)
         piles = piles.select_related("station").order_by("station__name", "name")
@@ -582,9 +585,9 @@ class PileStatusView(StatisticsView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        counts = pile_status_counts(self.request.user, self.scope.station_filter())
+        counts = pile_status_totals(self.per_station)
         context["counts"] = counts
-        context["station_count"] = self.scope.stations().count()
+        context["station_count"] = len(self.scope.station_objects)
         context["statuses"] = [
             (status.value, status.label, counts[status.value], self.query(status=status.value) + "#table-piles")
             for status in OnlineStatus

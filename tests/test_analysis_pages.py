@@ -323,7 +323,12 @@ def test_pile_status_counts_and_drill_down(client, analyst, network):
         for status in OnlineStatus:
             assert row[status.value] == expected[(station_id, status.value)]
         assert row["total"] == sum(1 for pile in piles if pile.station_id == station_id)
+    assert response.context["counts"] == {
+        "total": len(piles),
+        **{status.value: sum(1 for pile in piles if pile.online_status == status) for status in OnlineStatus},
+    }
     assert response.context["counts"]["fault"] == 1
+    assert response.context["station_count"] == len(stations)
     assert f"?station={piles[2].station_id}&amp;status=fault" in response.content.decode()
 
     response = client.get("/analytics/pile-status/", {"station": piles[2].station_id, "status": "fault"})

@@ -23,6 +23,21 @@ def test_home_counts_and_maps_only_the_users_network(client, operator, other_ope
     assert [(p["name"], p["online"], p["unregistered"], p["live_kw"]) for p in points] == [("Hongqiao Hub", 1, 1, 61.5)]
 
 
+def test_home_narrowed_to_an_area_counts_its_piles_and_still_maps_the_whole_network(client, operator, admin_user):
+    east, west = AreaFactory(operator=operator, name="East"), AreaFactory(operator=operator, name="West")
+    hub = StationFactory(area=east, name="East Hub")
+    PileFactory(station=hub, registered_at=timezone.now(), last_seen_at=timezone.now(), connected=True)
+    PileFactory(station=hub)
+    PileFactory(station=StationFactory(area=west, name="West Hub"))
+    client.force_login(admin_user)
+    response = client.get("/", {"area": east.pk})
+    assert response.context["station_count"] == 1
+    counts = response.context["pile_counts"]
+    assert (counts["total"], counts["online"], counts["unregistered"]) == (2, 1, 1)
+    points = json.loads(response.content.decode().split('id="map-points" type="application/json">')[1].split("<")[0])
+    assert [(p["name"], p["total"]) for p in points] == [("East Hub", 2), ("West Hub", 1)]
+
+
 def test_menu_marks_only_the_closest_entry_active(client, admin_user):
     client.force_login(admin_user)
     menu = client.get("/stations/areas/").context["menu"]
