@@ -7,6 +7,7 @@ from django.contrib.auth.context_processors import PermWrapper
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .templatetags.chargeops import badge_html, in_tz
@@ -75,10 +76,10 @@ class BadgeColumn(tables.Column):
 
 
 class LocalTimeColumn(tables.Column):
-    """A time shown in the time zone of the row's station (`tz_accessor` leads to it)."""
+    """A time shown in the time zone of the row's station (`tz_accessor` leads to it). Where a
+    table is wider than the page, its date and time go on two lines."""
 
     def __init__(self, *args, tz_accessor="station__time_zone", **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "nowrap"}})
         super().__init__(*args, **kwargs)
         self.tz_accessor = tables.A(tz_accessor)
 
@@ -87,7 +88,9 @@ class LocalTimeColumn(tables.Column):
         return self.tz_accessor.resolve(record, quiet=True) or "UTC"
 
     def render(self, value, record):
-        return in_tz(value, self.zone(record))
+        day, _space, time = in_tz(value, self.zone(record)).partition(" ")
+        # The date keeps together: a browser would break it after a hyphen.
+        return format_html('<span class="nowrap">{}</span> {}', day, time)
 
     def value(self, value, record):
         return timezone.localtime(value, zoneinfo.ZoneInfo(self.zone(record))).replace(tzinfo=None)

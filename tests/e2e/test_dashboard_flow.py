@@ -65,3 +65,25 @@ def _orders():
     from orders.models import ChargingOrder
 
     return ChargingOrder.objects.select_related("station")
+
+
+def test_the_order_tables_fit_a_1366_pixel_screen(page, screenshot):
+    """Every column of the order list and of the revenue Details' order rows is in view on a
+    laptop screen, without scrolling the table sideways."""
+    operator = OperatorFactory(name="Sunrise Charging", time_zone="America/Los_Angeles")
+    network_build(operator, OperatorFactory(name="Other Charging"), orders_per_gun=3)
+    rollups_update()
+    UserFactory(username="olga", operator=operator, role=Role.OPERATOR_ADMIN)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "olga")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    for path in ("/orders/", "/analytics/amount/?start=2026-01-01&end=2026-12-31"):
+        page.goto(path)
+        table = page.locator("table.data-table").last
+        expect(table.locator("tbody tr").first).to_be_visible()
+        overflow = table.evaluate("t => t.scrollWidth - t.parentElement.clientWidth")
+        assert overflow <= 0, (path, overflow)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366, path
+    screenshot("revenue-orders-1366")
