@@ -78,14 +78,6 @@ class Scope:
     area: Area | None = None
     station: Station | None = None
 
-    def stations(self):
-        stations = Station.objects.for_user(self.user)
-        if self.area is not None:
-            stations = stations.filter(area=self.area)
-        if self.station is not None:
-            stations = stations.filter(pk=self.station.pk)
-        return stations
-
     @cached_property
     def network_stations(self) -> list[Station]:
         """Every station the user may see (with its area), in name order, read once per scope:

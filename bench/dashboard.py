@@ -147,7 +147,7 @@ def naive_order_figures(scope, period, *, by=None):
         "amount": Sum("amount"),
     }
     orders = period_orders(scope, period)
-    for zone in {station.time_zone for station in scope.stations()}:
+    for zone in set(scope.station_zones.values()):
         rows = orders.filter(station__time_zone=zone)
         trunc = {"day": TruncDate, "month": TruncMonth, "year": TruncYear}.get(by)
         if trunc:

@@ -75,7 +75,7 @@ class OrderQuerySet(DeepPagesQuerySet):
     """Orders, narrowed to a user's by the ids of the user's stations (read first, one small
     query) rather than by a join to stations and areas: a page thousands of orders deep then
     tests each skipped index entry's station against a short list instead of joining it twice
-    (at 1M orders, page 20000 of the whole network took half the time)."""
+    (at 1M orders, the ids of page 20000 of the whole network are read in a third of the time)."""
 
     def for_user(self, user):
         if user.operator_id is None:
