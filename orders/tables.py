@@ -31,7 +31,7 @@ class OrderTable(BaseTable):
 
     number = tables.Column(linkify=True, attrs={"td": {"class": "nowrap"}})
     station = tables.Column(linkify=True, attrs={"td": {"class": "name-cell"}})
-    pile = tables.Column(linkify=True)
+    pile = tables.Column(linkify=True, attrs={"td": {"class": "short-name-cell"}})
     gun = tables.Column(accessor="gun__connector_id", verbose_name=_("Gun"), attrs=NUMBER)
     started_at = LocalTimeColumn()
     stopped_at = LocalTimeColumn()
