@@ -300,6 +300,18 @@ def run(count: int, url: str) -> dict:
     return {"pages": results, "full": full, "incremental": incremental}
 
 
+def cpu_check_ms() -> float:
+    """The median time of a fixed piece of pure Python: the machine's speed when the pages
+    were timed, to compare runs by (a shared virtual machine's speed varies by two to three
+    times over a day)."""
+    times = []
+    for _ in range(15):
+        started = time.perf_counter()
+        sum(range(10**6))
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -307,7 +319,9 @@ def main():
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database the benchmark may drop and create.")
+    print(f"CPU check (sum of a million integers): {cpu_check_ms():.1f} ms")
     runs = {count: run(count, url) for count in options.orders}
+    print(f"\nCPU check at the end: {cpu_check_ms():.1f} ms")
     if len(runs) > 1:
         small, large = min(runs), max(runs)
         print(f"\nmedian at {large:,} orders / median at {small:,} orders")
