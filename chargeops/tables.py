@@ -7,7 +7,7 @@ from django.contrib.auth.context_processors import PermWrapper
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .templatetags.chargeops import badge_html, in_tz
@@ -89,8 +89,10 @@ class LocalTimeColumn(tables.Column):
 
     def render(self, value, record):
         day, _space, time = in_tz(value, self.zone(record)).partition(" ")
-        # The date keeps together: a browser would break it after a hyphen.
-        return format_html('<span class="nowrap">{}</span> {}', day, time)
+        # The date keeps together: a browser would break it after a hyphen. Both parts are
+        # digits written by strftime, with nothing to escape (format_html's escaping cost a
+        # page of orders a thousand calls).
+        return mark_safe(f'<span class="nowrap">{day}</span> {time}')
 
     def value(self, value, record):
         return timezone.localtime(value, zoneinfo.ZoneInfo(self.zone(record))).replace(tzinfo=None)
