@@ -8,7 +8,8 @@ network of 60 stations in three time zones, times a full roll-up and an incremen
 single changed day, then requests each page through the Django test client (10 warm requests,
 median), and then each page again with its figures aggregated from the raw orders instead of
 the roll-ups (the naive version). Prints each page's median, how many times faster than naive it
-is, and at the end the ratio of the largest N to the smallest. Not part of the test run.
+is, and at the end the ratio of the largest N to the smallest; a CPU check before and after the
+runs gives the machine's speed at the time. Not part of the test run.
 """
 
 import argparse
