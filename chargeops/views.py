@@ -63,13 +63,18 @@ def table_order(table, request) -> None:
         table.order_by = order_by
 
 
+# Past the end of any table, and low enough that the rows it skips fit the database's integers
+# (an uncounted page asks the database for them).
+MAX_PAGE = 10**9
+
+
 def table_paginate(table, request, per_page: int, paginator_class=None) -> None:
     """Page `table` as the request asks; a page past the end shows the last (or, uncounted,
     the first) page."""
     paginator_class = paginator_class or Paginator
     table.page_sizes = PAGE_SIZES
     try:
-        page = max(int(request.GET.get(table.prefixed_page_field, 1)), 1)
+        page = min(max(int(request.GET.get(table.prefixed_page_field, 1)), 1), MAX_PAGE)
     except ValueError:
         page = 1
     try:

@@ -107,6 +107,7 @@ def test_odd_paging_parameters_fall_back_to_sane_pages(client, operator, admin_u
         ({"per_page": "10", "page": "999"}, 10, 2),
         ({"page": "-3"}, 15, 1),
         ({"per_page": "25"}, 20, 1),
+        ({"page": "9" * 20}, 5, 2),
     ]:
         response = client.get("/piles/", params)
         assert response.status_code == 200, params

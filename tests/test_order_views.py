@@ -25,6 +25,9 @@ def test_order_list_shows_only_the_operators_orders_without_counting_them(client
     assert len(queries) < 20  # no query per row
     assert "Page 1" in response.content.decode()
     assert client.get("/orders/", {"page": 999}).status_code == 200
+    # A page number past any database integer: the first page, as for any page past the end.
+    response = client.get("/orders/", {"per_page": 10, "page": "9" * 20})
+    assert response.status_code == 200 and response.context["table"].page.number == 1
 
 
 @pytest.mark.parametrize("params", [{}, {"sort": "amount"}, {"station": "first"}])
