@@ -8,6 +8,8 @@ from accounts.models import Operator
 from analytics.selectors import local_days_condition
 from analytics.services import day_bounds
 
+from .forms import validate_day
+
 
 class BaseFilterSet(django_filters.FilterSet):
     """A `q` keyword search over `search_fields`, plus whatever filters the subclass declares.
@@ -37,9 +39,20 @@ class BaseFilterSet(django_filters.FilterSet):
         return queryset.filter(condition)
 
 
+class DayRangeField(django_filters.fields.DateRangeField):
+    """Two days, each between FIRST_DAY and LAST_DAY."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields:
+            field.validators.append(validate_day)
+
+
 class LocalDaysFilter(django_filters.DateFromToRangeFilter):
     """A range of days of a time field (`field_name`), each row's days in the time zone of the
     station it reaches by `station_path`; either end may be left open."""
+
+    field_class = DayRangeField
 
     def __init__(self, *, station_path: str = "station", **kwargs):
         kwargs.setdefault("widget", django_filters.widgets.DateRangeWidget(attrs={"type": "date"}))

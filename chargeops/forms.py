@@ -1,6 +1,9 @@
 """Form bases that keep every choice inside the signed-in user's operator."""
 
+from datetime import date
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, escape, format_html
@@ -9,6 +12,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .views import model_permission, model_url
+
+# The days a date filter accepts: wider than any network's history, and far enough from the
+# calendar's ends that the periods a statistic compares with (the range before it, the year
+# before) and each day's closing midnight are still dates.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def validate_day(day: date) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(
+            gettext_lazy("Choose a day from %(first)s to %(last)s."),
+            code="day_out_of_range",
+            params={"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+        )
 
 
 class FormRenderer(DjangoTemplates):

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from analytics.selectors import user_today
 from piles.models import Gun, Pile
 
 from .factories import (
@@ -115,6 +116,29 @@ def test_odd_paging_parameters_fall_back_to_sane_pages(client, operator, admin_u
         assert (len(table.page.object_list), table.page.number) == (expected_rows, expected_page), params
     assert client.get("/piles/", {"per_page": "-1", "export": "xlsx"}).status_code == 200
     assert client.get("/piles/", {"export": "pdf"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/", {"start": "0001-01-01", "end": "0001-01-02"}),
+        ("/analytics/year-on-year/", {"start": "0001-01-01", "end": "0001-01-02"}),
+        ("/analytics/usage/", {"start": "9999-12-30", "end": "9999-12-31"}),
+        ("/orders/", {"started_after": "2026-01-01", "started_before": "9999-12-31"}),
+        ("/maintenance/alarms/", {"occurred_before": "9999-12-31"}),
+        ("/audit/", {"day_after": "0001-01-01"}),
+        ("/drivers/", {"registered_after": "9999-12-31"}),
+    ],
+)
+def test_a_day_at_the_calendars_ends_is_refused_with_a_message(client, admin_user, path, params):
+    """The day before 0001-01-01 or after 9999-12-31 is no date: the comparisons of a statistic
+    and the closing midnight of a day filter would have broken the page."""
+    client.force_login(admin_user)
+    response = client.get(path, params)
+    assert response.status_code == 200
+    assert "Choose a day from 2000-01-01 to 2099-12-31." in response.content.decode()
+    if "period" in response.context:  # a statistic shows this month instead
+        assert response.context["period"].end == user_today(admin_user)
 
 
 def test_deleting_a_pile_with_a_work_order_is_refused_with_the_reason(client, operator, admin_user):
