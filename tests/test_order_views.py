@@ -94,3 +94,28 @@ def test_order_page_is_the_operators_only(client, admin_user, other_operator):
 def test_day_bounds_used_by_the_filter_match_the_local_date():
     start, end = day_bounds(date(2026, 3, 29), "Europe/Berlin")
     assert (end - start).total_seconds() == 23 * 3600
+
+
+def test_order_search_finds_by_number_id_tag_and_the_piles_name_or_charge_point_id(client, admin_user, other_operator):
+    mine = ChargingOrderFactory(
+        gun__pile__station__area__operator=admin_user.operator,
+        gun__pile__name="Hongqiao DC 7",
+        gun__pile__charge_point_id="HQ-DC-007",
+        id_tag_text="CARD-4711",
+    )
+    ChargingOrderFactory(gun__pile__station__area__operator=admin_user.operator)
+    ChargingOrderFactory(
+        gun__pile__station__area__operator=other_operator,
+        gun__pile__name="Hongqiao DC 7",
+        gun__pile__charge_point_id="HQ-DC-008",
+        id_tag_text="CARD-4711",
+    )
+    client.force_login(admin_user)
+
+    def found(keyword):
+        response = client.get("/orders/", {"q": keyword})
+        return [row.record.number for row in response.context["table"].page.object_list]
+
+    for keyword in (mine.number.lower(), "card-4711", " hongqiao dc ", "hq-dc"):
+        assert found(keyword) == [mine.number], keyword
+    assert found("no such order") == []
