@@ -243,6 +243,7 @@ def pages(today) -> list[tuple[str, str]]:
         ("order list (page 1)", "/orders/"),
         ("order list (page 50, one station)", "/orders/?page=50&station=1"),
         ("order list (page 2000)", "/orders/?page=2000"),
+        ("order list (search by number)", "/orders/?q=BENCH00000012345"),
     ]
 
 
