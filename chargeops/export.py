@@ -59,9 +59,11 @@ def table_export_response(table, title, export_format: str) -> HttpResponse:
     workbook = Workbook(write_only=False)
     sheet = workbook.active
     sheet.title = str(title)[:31]
-    for row in table_rows(table):
+    for number, row in enumerate(table_rows(table), start=1):
         sheet.append(row)
-        for cell in sheet[sheet.max_row]:
+        # The row just written, by its number: `sheet.max_row` walks every cell written so far,
+        # which made an export of tens of thousands of orders take minutes.
+        for cell in next(sheet.iter_rows(min_row=number, max_row=number, max_col=max(len(row), 1))):
             if isinstance(cell.value, str):
                 # openpyxl stores text starting with "=" as a formula; text must stay text.
                 cell.data_type = "s"

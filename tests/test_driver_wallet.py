@@ -33,7 +33,9 @@ def make_driver(operator, balance: Decimal = Decimal("0"), email="driver@example
 
 
 def ledger_sum(driver) -> Decimal:
-    return LedgerEntry.objects.filter(driver=driver).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    # SQLite sums decimals as floats (-0.00999999999999979 for -0.01): back to whole cents.
+    total = LedgerEntry.objects.filter(driver=driver).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    return Decimal(total).quantize(Decimal("0.01"))
 
 
 @pytest.fixture
