@@ -5,15 +5,19 @@ from datetime import datetime
 from decimal import Decimal
 from io import BytesIO, StringIO
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# An export is written in memory: a network's whole order history would take gigabytes and
+# minutes. Past this many rows the filters must narrow it first.
+EXPORT_ROWS = 50_000
 # A cell starting with one of these runs as a formula in a spreadsheet program.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,6 +51,11 @@ def table_rows(table):
 def table_export_response(table, title, export_format: str) -> HttpResponse:
     # A Chinese title keeps its characters (“充电订单-20260101.xlsx”); the header spells such a
     # name so that every browser reads it.
+    data = table.data.data
+    count = data[: EXPORT_ROWS + 1].count() if hasattr(data, "count") and not isinstance(data, list) else len(data)
+    if count > EXPORT_ROWS:
+        message = _("An export holds at most %(rows)s rows, and these filters select more: narrow them first.")
+        return HttpResponseBadRequest(message % {"rows": f"{EXPORT_ROWS:,}"}, content_type="text/plain; charset=utf-8")
     filename = f"{slugify(str(title), allow_unicode=True)}-{timezone.localdate():%Y%m%d}"
     if export_format == "csv":
         buffer = StringIO()

@@ -119,3 +119,18 @@ def test_order_search_finds_by_number_id_tag_and_the_piles_name_or_charge_point_
     for keyword in (mine.number.lower(), "card-4711", " hongqiao dc ", "hq-dc"):
         assert found(keyword) == [mine.number], keyword
     assert found("no such order") == []
+
+
+def test_an_export_past_the_row_limit_is_refused_with_a_message(client, admin_user, monkeypatch):
+    from chargeops import export
+
+    for _n in range(3):
+        ChargingOrderFactory(gun__pile__station__area__operator=admin_user.operator)
+    client.force_login(admin_user)
+    monkeypatch.setattr(export, "EXPORT_ROWS", 2)
+    response = client.get("/orders/", {"export": "xlsx"})
+    assert response.status_code == 400
+    assert "An export holds at most 2 rows" in response.content.decode()
+    monkeypatch.setattr(export, "EXPORT_ROWS", 3)
+    assert client.get("/orders/", {"export": "xlsx"}).status_code == 200
+    assert client.get("/analytics/orders/", {"export": "csv", "table": "orders"}).status_code == 200
