@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from io import BytesIO, StringIO
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -52,7 +53,7 @@ def table_export_response(table, title, export_format: str) -> HttpResponse:
     # A Chinese title keeps its characters (“充电订单-20260101.xlsx”); the header spells such a
     # name so that every browser reads it.
     data = table.data.data
-    count = data[: EXPORT_ROWS + 1].count() if hasattr(data, "count") and not isinstance(data, list) else len(data)
+    count = data[: EXPORT_ROWS + 1].count() if isinstance(data, QuerySet) else len(data)
     if count > EXPORT_ROWS:
         message = _("An export holds at most %(rows)s rows, and these filters select more: narrow them first.")
         return HttpResponseBadRequest(message % {"rows": f"{EXPORT_ROWS:,}"}, content_type="text/plain; charset=utf-8")
