@@ -158,10 +158,11 @@ def test_export_keeps_formula_like_names_as_text_and_drops_control_characters(cl
     area = AreaFactory(operator=operator)
     StationFactory(area=area, name='=HYPERLINK("http://evil")')
     StationFactory(area=area, name="Bad\x0bName")
+    StationFactory(area=area, name="#N/A")
     client.force_login(admin_user)
     rows = xlsx_rows(client.get("/stations/", {"export": "xlsx"}))
     names = {row[0].value: row[0].data_type for row in rows[1:]}
-    assert names == {'=HYPERLINK("http://evil")': "s", "BadName": "s"}
+    assert names == {'=HYPERLINK("http://evil")': "s", "BadName": "s", "#N/A": "s"}
     csv_text = client.get("/stations/", {"export": "csv"}).content.decode()
     assert "'=HYPERLINK" in csv_text
 
@@ -173,6 +174,8 @@ def test_export_has_the_gun_columns_and_typed_numbers(client, operator, admin_us
     header = [cell.value for cell in rows[0]]
     assert header[-2:] == ["Gun 1", "Gun 2"]
     assert "Actions" not in header
+    assert all(cell.font.b for cell in rows[0])
+    assert load_workbook(BytesIO(client.get("/piles/", {"export": "xlsx"}).content)).active.freeze_panes == "A2"
     rows = xlsx_rows(client.get("/stations/", {"export": "xlsx"}))
     piles_column = [cell.value for cell in rows[0]].index("Piles")
     assert rows[1][piles_column].value == 1 and rows[1][piles_column].data_type == "n"

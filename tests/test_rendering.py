@@ -1,6 +1,7 @@
 """The project draws selects and table rows in Python instead of Django's and django-tables2's
-templates (they cost a template lookup per option or cell). These tests hold the fast paths to
-the templates' own output, markup for markup."""
+templates (they cost a template lookup per option or cell), and reads an export's cells in the
+same way. These tests hold the fast paths to the templates' own output, markup for markup, and
+the exports to django-tables2's own cell values."""
 
 import re
 from decimal import Decimal
@@ -11,13 +12,19 @@ from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.utils import translation
 from django.utils.html import format_html
 
 from analytics.tables import StationFiguresTable
+from chargeops.export import cell_value, table_rows
 from chargeops.forms import FormRenderer
+from maintenance.models import Alarm, WorkOrder
+from maintenance.tables import AlarmTable, WorkOrderTable
 from orders.choices import OrderStatus, PaymentMethod
 from orders.models import ChargingOrder
 from orders.tables import OrderTable
+from piles.models import Pile
+from piles.tables import PileTable
 
 from . import factories
 
@@ -116,3 +123,40 @@ def test_table_numbers_have_their_thousands_grouped():
         Context({"table": table, "request": RequestFactory().get("/")})
     )
     assert ">12,705.546<" in html and ">1,234,567<" in html
+
+
+def django_tables2_export(table) -> list[list]:
+    """An export's header and rows read by django-tables2's own `BoundRow.get_cell_value`."""
+    columns = [column for column in table.columns if not column.column.exclude_from_export]
+    return [[str(column.header) for column in columns]] + [
+        [cell_value(row.get_cell_value(column.name)) for column in columns] for row in table.rows
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_exported_cells_are_django_tables2s_cell_values(language):
+    """Fields with choices (their display names, translated), a pile's online status (its own
+    display method), linked columns, times in the station's zone, value methods of columns and
+    tables, empty values, from querysets, a list and rows of sums."""
+    factories.ChargingOrderFactory(payment_method=PaymentMethod.CREDIT_CARD, energy_kwh=Decimal("7.125"))
+    factories.ChargingOrderFactory(stopped_at=None, status=OrderStatus.CHARGING, id_tag_text="=cmd|' /C calc'!A0")
+    factories.AlarmFactory(gun=None, info="")
+    factories.WorkOrderFactory(assignee=None)
+    station = factories.StationFactory(name="A & B")
+    orders = ChargingOrder.objects.select_related("station", "pile", "gun").order_by("pk")
+    tables_made = [
+        lambda: OrderTable(orders),
+        lambda: OrderTable(list(orders)),
+        lambda: PileTable(Pile.objects.with_online_status().select_related("station").order_by("pk")),
+        lambda: AlarmTable(Alarm.objects.order_by("pk")),
+        lambda: WorkOrderTable(WorkOrder.objects.order_by("pk")),
+        lambda: StationFiguresTable([{"station": station, "orders": 3, "charging_seconds": 5400}]),
+    ]
+    with translation.override(language):
+        for make_table in tables_made:
+            ours, theirs = list(table_rows(make_table())), django_tables2_export(make_table())
+            assert len(ours) > 1
+            assert ours == theirs, type(make_table()).__name__
+        shown = {cell for row in table_rows(OrderTable(orders)) for cell in row}
+    assert ("Credit card" if language == "en" else "信用卡") in shown

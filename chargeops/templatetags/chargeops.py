@@ -1,19 +1,15 @@
 import zoneinfo
 from decimal import Decimal
 
-import django_tables2 as tables
 from django import template
-from django.db import models
 from django.template.base import render_value_in_context
 from django.utils import formats, numberformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
-from django_tables2.columns import ManyToManyColumn
-from django_tables2.columns.linkcolumn import BaseLinkColumn
-from django_tables2.utils import Accessor, call_with_appropriate
 
 from accounts.choices import CURRENCY_UNITS
+from chargeops.cells import cell_reader
 
 register = template.Library()
 
@@ -100,7 +96,7 @@ def table_rows(context, table):
     escaped from `as_html`."""
     number = _number_format()
     columns = [
-        (column, _cell_reader(table, column), None if _computed_td(table, column) else column.attrs["td"].as_html())
+        (column, cell_reader(table, column), None if _computed_td(table, column) else column.attrs["td"].as_html())
         for column in table.columns
     ]
     html = []
@@ -130,82 +126,6 @@ def _number_format():
     )
     return lambda value: numberformat.format(
         value, decimal, None, grouping, thousands, force_grouping=True, use_l10n=True
-    )
-
-
-def _cell_reader(table, column):
-    """How to read a column's cells from a row: what `BoundRow.get_cell` returns, with what it
-    works out for every cell (the accessor, the render method, the link) worked out once per
-    column. django-tables2's way costs tens of microseconds a cell, and pages draw hundreds.
-    Link and many-to-many columns, which it treats specially, keep its way."""
-    if isinstance(column.column, BaseLinkColumn | ManyToManyColumn):
-        return lambda row: row.get_cell(column.name)
-    value_of, empty, default = _value_reader(table, column), column.column.empty_values, column.default
-    if _plain(table, column):
-        # A bare column shows its value as it is.
-        def plain(row):
-            value = value_of(row.record)
-            return default if value in empty else value
-
-        return plain
-    render, link = column.render, _link_writer(column.link)
-
-    def rendered(row):
-        value = value_of(row.record)
-        if value in empty:
-            return default
-        arguments = {
-            "value": value,
-            "record": row.record,
-            "column": column.column,
-            "bound_column": column,
-            "bound_row": row,
-            "table": table,
-        }
-        content = call_with_appropriate(render, arguments)
-        return link(content, **arguments) if link else content
-
-    return rendered
-
-
-def _link_writer(link):
-    """A column's link around a cell's content, as django-tables2's `LinkTransform` writes it:
-    an `<a href>` alone, where the column gives the link no attributes of its own, is written
-    here (django-tables2 computes and joins attributes for each cell)."""
-    if not link or link.attrs:
-        return link
-
-    def linked(content, **arguments):
-        href = link.compose_url(**arguments)
-        return content if href is None else format_html('<a href="{}">{}</a>', href, content)
-
-    return linked
-
-
-def _value_reader(table, column):
-    """A column's value of a record: what its accessor reaches, or for a model field with
-    choices its display name (django-tables2's `get_FOO_display()`)."""
-    accessor = Accessor(column.accessor)
-    model = getattr(table.data, "model", None) or table._meta.model
-    field = accessor.get_field(model) if model is not None else None
-    if not getattr(field, "choices", None):
-        return lambda record: accessor.resolve(record, quiet=True)
-
-    def display(record):
-        owner, name = accessor.penultimate(record)
-        shown = getattr(owner, f"get_{name}_display", None) if isinstance(owner, models.Model) else None
-        return shown() if shown else accessor.resolve(record, quiet=True)
-
-    return display
-
-
-def _plain(table, column) -> bool:
-    """Whether a column shows its value as it is: a bare `Column`, neither linked nor rendered
-    by a method of the table."""
-    return (
-        type(column.column) is tables.Column
-        and not column.column.link
-        and getattr(table, f"render_{column.name}", None) is None
     )
 
 
