@@ -127,7 +127,7 @@ class StatisticsView(TemplateView):
             if name not in tables:
                 raise Http404("Unknown table")
             title, table = tables[name]
-            return table_export_response(table, title, export_format)
+            return table_export_response(request, table, title, export_format)
         return super().get(request, *args, **kwargs)
 
     def get_tables(self) -> dict:

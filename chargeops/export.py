@@ -5,8 +5,10 @@ from datetime import datetime
 from decimal import Decimal
 from io import BytesIO, StringIO
 
+from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
@@ -76,14 +78,20 @@ def table_rows(table):
         yield [cell_value(read(row)) for read in readers]
 
 
-def table_export_response(table, title, export_format: str) -> HttpResponse:
-    # A Chinese title keeps its characters (“充电订单-20260101.xlsx”); the header spells such a
-    # name so that every browser reads it.
+def table_export_response(request, table, title, export_format: str) -> HttpResponse:
+    """The table's rows as a file; past `EXPORT_ROWS`, back to the page with the same filters
+    and a message."""
     data = table.data.data
     count = data[: EXPORT_ROWS + 1].count() if isinstance(data, QuerySet) else len(data)
     if count > EXPORT_ROWS:
         message = _("An export holds at most %(rows)s rows, and these filters select more: narrow them first.")
-        return HttpResponseBadRequest(message % {"rows": f"{EXPORT_ROWS:,}"}, content_type="text/plain; charset=utf-8")
+        messages.error(request, message % {"rows": f"{EXPORT_ROWS:,}"})
+        query = request.GET.copy()
+        for name in ("export", "table"):
+            query.pop(name, None)
+        return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+    # A Chinese title keeps its characters (“充电订单-20260101.xlsx”); the header spells such a
+    # name so that every browser reads it.
     filename = f"{slugify(str(title), allow_unicode=True)}-{timezone.localdate():%Y%m%d}"
     if export_format == "csv":
         buffer = StringIO()

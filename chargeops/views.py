@@ -181,7 +181,7 @@ class ObjectListView(ObjectViewMixin, SingleTableMixin, FilterView):
         valid = not self.filterset.is_bound or self.filterset.is_valid()
         self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
         table = self.build_table(self.get_table_data())
-        return table_export_response(table, self.model._meta.verbose_name_plural, export_format)
+        return table_export_response(request, table, self.model._meta.verbose_name_plural, export_format)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -128,9 +128,14 @@ def test_an_export_past_the_row_limit_is_refused_with_a_message(client, admin_us
         ChargingOrderFactory(gun__pile__station__area__operator=admin_user.operator)
     client.force_login(admin_user)
     monkeypatch.setattr(export, "EXPORT_ROWS", 2)
-    response = client.get("/orders/", {"export": "xlsx"})
-    assert response.status_code == 400
-    assert "An export holds at most 2 rows" in response.content.decode()
+    # Back to the list with the same filters, and the message above it.
+    response = client.get("/orders/", {"export": "xlsx", "status": "completed"})
+    assert response.status_code == 302 and response.url == "/orders/?status=completed"
+    page = client.get(response.url)
+    assert "An export holds at most 2 rows" in page.content.decode()
+    assert len(page.context["table"].page.object_list) == 3
+    response = client.get("/analytics/orders/", {"export": "csv", "table": "orders", "granularity": "month"})
+    assert response.status_code == 302 and response.url == "/analytics/orders/?granularity=month"
     monkeypatch.setattr(export, "EXPORT_ROWS", 3)
     assert client.get("/orders/", {"export": "xlsx"}).status_code == 200
     assert client.get("/analytics/orders/", {"export": "csv", "table": "orders"}).status_code == 200
