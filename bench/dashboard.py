@@ -50,6 +50,7 @@ def network_create():
 
     from accounts.choices import Role
     from accounts.models import Operator, User
+    from piles.choices import GunStatus
     from piles.models import Gun, Pile
     from stations.models import Area, Station
 
@@ -84,8 +85,24 @@ def network_create():
     # and piles added today would be "used" for 1,000 % of it.
     built = timezone.now() - timedelta(days=4 * 365)
     Station.objects.update(created_at=built)
-    Pile.objects.update(created_at=built)
+    # As a working network: every pile registered, one in twenty offline, one in twenty-five
+    # with a faulted gun, one gun in seven charging.
+    Pile.objects.update(created_at=built, registered_at=built, connected=True)
+    Pile.objects.filter(pk__in=[pile.pk for pile in Pile.objects.order_by("pk")[::20]]).update(connected=False)
+    Gun.objects.filter(pk__in=[gun.pk for gun in guns[::50]]).update(status=GunStatus.FAULTED)
+    Gun.objects.filter(pk__in=[gun.pk for gun in guns[3::7]]).update(
+        status=GunStatus.CHARGING, live_power_kw=Decimal("42.5")
+    )
     return analyst, guns
+
+
+def piles_heartbeat() -> None:
+    """The connected piles' heartbeats: seen a moment ago, so that they are online."""
+    from django.utils import timezone
+
+    from piles.models import Pile
+
+    Pile.objects.filter(connected=True).update(last_seen_at=timezone.now())
 
 
 def orders_load(guns, count: int, now: datetime) -> float:
@@ -289,6 +306,7 @@ def run(count: int, url: str) -> dict:
         # checkpoint in the middle of the timings.
         cursor.execute("CHECKPOINT")
 
+    piles_heartbeat()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(analyst)
     print(
