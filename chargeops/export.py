@@ -1,9 +1,11 @@
 """Export of a table's rows, with the columns the user sees, to .xlsx or .csv."""
 
 import csv
+import unicodedata
 from datetime import datetime
 from decimal import Decimal
 from io import BytesIO, StringIO
+from itertools import chain, islice
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -17,6 +19,7 @@ from django_tables2.rows import BoundRow
 from openpyxl import Workbook
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from .cells import cell_reader
 
@@ -24,6 +27,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # An export is written while the user waits, about 4,000 orders a second to .xlsx: a network's
 # whole order history would take minutes. Past this many rows the filters must narrow it first.
 EXPORT_ROWS = 50_000
+WIDTH_SAMPLE_ROWS, MAX_COLUMN_WIDTH = 200, 60
 # A cell starting with one of these runs as a formula in a spreadsheet program.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,6 +48,15 @@ def csv_safe(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def shown_width(value) -> int:
+    """About how many characters wide a spreadsheet shows a value: a time in its default
+    format "2026-11-24 08:30:00", a Chinese character as two."""
+    if isinstance(value, datetime):
+        return 19
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
 
 
 def text_cell(sheet, text: str, *, font=None) -> WriteOnlyCell:
@@ -106,8 +119,15 @@ def table_export_response(request, table, title, export_format: str) -> HttpResp
     sheet = workbook.create_sheet(str(title)[:31])
     sheet.freeze_panes = "A2"
     rows = table_rows(table)
-    sheet.append([text_cell(sheet, header, font=Font(bold=True)) for header in next(rows)])
-    for row in rows:
+    header = next(rows)
+    # Columns as wide as their header and first rows: a spreadsheet's default width shows a
+    # time as "########". A write-only sheet takes its widths before its first row.
+    first = list(islice(rows, WIDTH_SAMPLE_ROWS))
+    for index, values in enumerate(zip(header, *first, strict=True), start=1):
+        width = max(shown_width(value) for value in values)
+        sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, MAX_COLUMN_WIDTH)
+    sheet.append([text_cell(sheet, text, font=Font(bold=True)) for text in header])
+    for row in chain(first, rows):
         sheet.append([xlsx_value(sheet, value) for value in row])
     buffer = BytesIO()
     workbook.save(buffer)

@@ -1,8 +1,11 @@
 from datetime import date
+from io import BytesIO
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from analytics.services import day_bounds
 from chargeops.models import DeepPagesQuerySet
@@ -139,3 +142,17 @@ def test_an_export_past_the_row_limit_is_refused_with_a_message(client, admin_us
     monkeypatch.setattr(export, "EXPORT_ROWS", 3)
     assert client.get("/orders/", {"export": "xlsx"}).status_code == 200
     assert client.get("/analytics/orders/", {"export": "csv", "table": "orders"}).status_code == 200
+
+
+def test_exported_columns_are_wide_enough_for_their_times_and_names(client, admin_user):
+    ChargingOrderFactory(
+        gun__pile__station__area__operator=admin_user.operator, gun__pile__station__name="城东新区公交枢纽充电站"
+    )
+    client.force_login(admin_user)
+    sheet = load_workbook(BytesIO(client.get("/orders/", {"export": "xlsx"}).content)).active
+    header = [cell.value for cell in sheet[1]]
+    width = {name: sheet.column_dimensions[get_column_letter(n)].width for n, name in enumerate(header, start=1)}
+    # "2026-11-24 08:30:00" in full; eleven Chinese characters, each two wide.
+    assert width["Start"] >= 19 and width["Order created"] >= 19
+    assert width["Station"] >= 22
+    assert width["Gun"] < 10
