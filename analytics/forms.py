@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from chargeops.forms import scope_choice_fields, validate_day
+from chargeops.forms import DayInput, scope_choice_fields, validate_day
 from maintenance.filtersets import maintenance_people
 from piles.choices import OnlineStatus
 from stations.models import Area, Station
@@ -77,12 +77,8 @@ class FigureFilterForm(ScopeFilterForm):
     Without a valid range it shows this month up to today. `granular=False` leaves the
     granularity out, for pages that sum the whole range."""
 
-    start = forms.DateField(
-        required=False, label=_("From"), validators=[validate_day], widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        required=False, label=_("To"), validators=[validate_day], widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(required=False, label=_("From"), validators=[validate_day], widget=DayInput())
+    end = forms.DateField(required=False, label=_("To"), validators=[validate_day], widget=DayInput())
     granularity = forms.ChoiceField(choices=Granularity, required=False, label=_("Granularity"))
 
     def __init__(self, data=None, *, user, granular=True):

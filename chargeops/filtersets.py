@@ -8,7 +8,7 @@ from accounts.models import Operator
 from analytics.selectors import local_days_condition
 from analytics.services import day_bounds
 
-from .forms import validate_day
+from .forms import DayInput, validate_day
 
 
 class BaseFilterSet(django_filters.FilterSet):
@@ -41,6 +41,14 @@ class BaseFilterSet(django_filters.FilterSet):
         return condition
 
 
+class DayRangeWidget(django_filters.widgets.DateRangeWidget):
+    """The two days of a range, each a `DayInput`."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.widgets = [DayInput(), DayInput()]
+
+
 class DayRangeField(django_filters.fields.DateRangeField):
     """Two days, each between FIRST_DAY and LAST_DAY."""
 
@@ -57,7 +65,7 @@ class LocalDaysFilter(django_filters.DateFromToRangeFilter):
     field_class = DayRangeField
 
     def __init__(self, *, station_path: str = "station", **kwargs):
-        kwargs.setdefault("widget", django_filters.widgets.DateRangeWidget(attrs={"type": "date"}))
+        kwargs.setdefault("widget", DayRangeWidget())
         super().__init__(**kwargs)
         self.station_path = station_path
 

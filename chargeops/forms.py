@@ -19,6 +19,17 @@ from .views import model_permission, model_url
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
+class DayInput(forms.DateInput):
+    """A day picked from the browser's calendar. `<input type="date">` holds its value as
+    2026-11-24 whatever the page's language; the Chinese format (2026/11/24) would leave the
+    box empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 def validate_day(day: date) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValidationError(

@@ -199,6 +199,15 @@ def test_statistics_in_chinese_group_thousands_and_name_the_currency(client, net
     assert '<span class="figure-unit">美元</span>' in content
 
 
+@pytest.mark.parametrize("path", ["/", "/analytics/faults/", "/orders/?started_after=2026-01-01"])
+def test_day_boxes_in_chinese_hold_their_days_as_the_browser_reads_them(network_in_chinese, path):
+    """`<input type="date">` takes only 2026-11-01; Chinese formats would write 2026/11/01, and
+    the browser would show the box empty."""
+    content = network_in_chinese.get(path).content.decode()
+    days = re.findall(r'<input type="date"[^>]*value="([^"]*)"', content)
+    assert days and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) for day in days), days
+
+
 def test_an_import_cell_names_a_choice_in_either_language():
     """A template filled in in English is imported by someone using Chinese, and the other way."""
     with translation.override("zh-hans"):
