@@ -209,6 +209,10 @@ def test_work_order_and_fault_figures_equal_their_rows(client, admin_user, netwo
     assert response.context["fault_total"] == 2
     response = client.get("/analytics/faults/", {"start": "2026-03-29", "end": "2026-03-29"})
     assert sorted(str(label) for label, _count in response.context["causes"]) == ["Connector or lock", "Power meter"]
+    assert 'data-chart="chart-faults"' in response.content.decode()
+    # A range without faults says so instead of drawing an empty pie.
+    content = client.get("/analytics/faults/", {"start": "2026-03-01", "end": "2026-03-28"}).content.decode()
+    assert 'data-chart="chart-faults"' not in content and content.count("No faults in this range.") >= 2
     response = client.get("/analytics/work-orders/", {"start": "2026-03-30", "end": "2026-03-30"})
     assert response.context["counts"]["total"] == 1
 
