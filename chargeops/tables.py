@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from .templatetags.chargeops import badge_html, in_tz
+from .templatetags.chargeops import badge_html
 from .views import model_permission, model_url
 
 
@@ -77,7 +77,9 @@ class BadgeColumn(tables.Column):
 
 class LocalTimeColumn(tables.Column):
     """A time shown in the time zone of the row's station (`tz_accessor` leads to it). Where a
-    table is wider than the page, its date and time go on two lines."""
+    table is wider than the page, its date and time go on two lines. Where the rows on the page
+    are in more than one zone, each time names its zone ("14:05 EST"): rows come in the order
+    of the moments they stand for, which local times alone would seem to break."""
 
     def __init__(self, *args, tz_accessor="station__time_zone", **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,12 +89,22 @@ class LocalTimeColumn(tables.Column):
         # A row with nothing to give its zone (an attempt by an unknown pile) is shown in UTC.
         return self.tz_accessor.resolve(record, quiet=True) or "UTC"
 
-    def render(self, value, record):
-        day, _space, time = in_tz(value, self.zone(record)).partition(" ")
-        # The date keeps together: a browser would break it after a hyphen. Both parts are
-        # digits written by strftime, with nothing to escape (format_html's escaping cost a
-        # page of orders a thousand calls).
-        return mark_safe(f'<span class="nowrap">{day}</span> {time}')
+    def render(self, value, record, table):
+        local = timezone.localtime(value, zoneinfo.ZoneInfo(self.zone(record)))
+        # The date keeps together: a browser would break it after a hyphen. Every part is
+        # written by strftime or named by the zone database, with nothing to escape
+        # (format_html's escaping cost a page of orders a thousand calls).
+        shown = f'<span class="nowrap">{local:%Y-%m-%d}</span> {local:%H:%M}'
+        if self.zones_differ(table):
+            shown += f' <span class="time-zone">{local.tzname()}</span>'
+        return mark_safe(shown)
+
+    def zones_differ(self, table) -> bool:
+        """Whether the rows on the table's page are in more than one time zone (worked out
+        once: each table has its own copy of its columns)."""
+        if not hasattr(self, "_zones_differ"):
+            self._zones_differ = len({self.zone(row.record) for row in table.paginated_rows}) > 1
+        return self._zones_differ
 
     def value(self, value, record):
         return timezone.localtime(value, zoneinfo.ZoneInfo(self.zone(record))).replace(tzinfo=None)

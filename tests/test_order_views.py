@@ -1,4 +1,5 @@
-from datetime import date
+import re
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -156,3 +157,26 @@ def test_exported_columns_are_wide_enough_for_their_times_and_names(client, admi
     assert width["Start"] >= 19 and width["Order created"] >= 19
     assert width["Station"] >= 22
     assert width["Gun"] < 10
+
+
+def test_times_name_their_zone_where_the_page_holds_several(client, admin_user):
+    """Orders come newest first by the moment they started; in local times alone an order at
+    a New York station would seem out of place between two at a Berlin one."""
+    operator = admin_user.operator
+    moment = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    berlin = ChargingOrderFactory(
+        gun__pile__station__area__operator=operator, gun__pile__station__time_zone="Europe/Berlin", started_at=moment
+    )
+    client.force_login(admin_user)
+    row = 'data-table.*?<span class="nowrap">2026-01-15</span> 13:00(?P<zone>[^<]*<span class="time-zone">[^<]+)?'
+    assert re.search(row, client.get("/orders/").content.decode(), re.S).group("zone") is None
+    ChargingOrderFactory(
+        gun__pile__station__area__operator=operator,
+        gun__pile__station__time_zone="America/New_York",
+        started_at=moment - timedelta(hours=1),
+    )
+    content = client.get("/orders/").content.decode()
+    assert '<span class="nowrap">2026-01-15</span> 13:00 <span class="time-zone">CET</span>' in content
+    assert '<span class="nowrap">2026-01-15</span> 06:00 <span class="time-zone">EST</span>' in content
+    assert content.index("13:00 <span") < content.index("06:00 <span")
+    assert berlin.number in content
