@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import Avg, Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, Min, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -530,7 +530,8 @@ class PileRef:
 
 def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
     """Per pile in the period: orders, charging time, utilisation and availability, from the
-    pile roll-ups. A pile's time in the range starts when it was added and ends now."""
+    pile roll-ups. A pile's time in the range starts when it was added, or at its first order
+    in the range where that is earlier, and ends now."""
     now = now or timezone.now()
     piles = [
         PileRef(**row)
@@ -565,11 +566,12 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
                 figures[name] += value or 0
     bounds = {zone: (day_bounds(period.start, zone)[0], day_bounds(period.end, zone)[1]) for zone in scope.zones_today}
     empty = {"orders": 0, "charging": 0, "offline": 0, "faulted": 0}
+    added = _pile_first_orders(scope, period, [pile for pile in piles if sums.get(pile.pk, empty)["orders"]], bounds)
     rows = []
     for pile in piles:
         station = scope.station_objects[pile.station_id]
         first, last = bounds[station.time_zone]
-        start, end = max(first, pile.created_at), min(last, now)
+        start, end = max(first, added.get(pile.pk, pile.created_at)), min(last, now)
         seconds = max(0, int((end - start).total_seconds()))
         figures = sums.get(pile.pk, empty)
         guns, charging = pile.guns, figures["charging"] or 0
@@ -586,6 +588,26 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
             }
         )
     return rows
+
+
+def _pile_first_orders(scope: Scope, period: Period, piles: list[PileRef], bounds: dict) -> dict[int, datetime]:
+    """Pile id -> its first order in the period, for the piles added after the period began
+    that have an order there before they were added (a pile added today that uploads the
+    sessions it held while it was not connected): their time in the range starts there, or
+    their charging time would outgrow it."""
+    late = [pile for pile in piles if pile.created_at > bounds[scope.station_zones[pile.station_id]][0]]
+    if not late:
+        return {}
+    firsts = (
+        period_orders(scope, period)
+        .filter(pile__any_of=[pile.pk for pile in late])
+        .values("pile")
+        .annotate(first=Min("started_at"))
+        .order_by()
+        .values_list("pile", "first")
+    )
+    created = {pile.pk: pile.created_at for pile in late}
+    return {pile: first for pile, first in firsts if first < created[pile]}
 
 
 def usage_total(pile_rows: list[dict]) -> dict:

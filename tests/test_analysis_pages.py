@@ -160,6 +160,26 @@ def test_usage_counts_a_pile_from_the_day_it_was_added(client, analyst, berlin):
     assert [row["pile"].name for row in response.context["tables"][1]["table"].data] == ["Double"]
 
 
+def test_usage_counts_a_pile_from_an_order_older_than_the_pile(client, analyst, berlin):
+    """A pile added on 10 June that uploads a session it held from 5 June: its time in the
+    range starts at that order, so that its utilisation stays a share of its time."""
+    station, double, single, guns = berlin
+    zone = zoneinfo.ZoneInfo("Europe/Berlin")
+    Pile.objects.filter(pk=single.pk).update(created_at=datetime(2026, 6, 10, 12, tzinfo=zone))
+    started = datetime(2026, 6, 5, 10, tzinfo=zone)
+    ChargingOrderFactory(gun=guns[2], started_at=started, stopped_at=started + timedelta(hours=2))
+    rollups_rebuild(now=datetime(2026, 7, 1, tzinfo=zoneinfo.ZoneInfo("UTC")))
+    for end, hours in (("2026-06-10", 24 * 5 + 14), ("2026-06-09", 24 * 4 + 14)):
+        response = client.get("/analytics/usage/", {"station": station.pk, "start": "2026-06-01", "end": end})
+        piles = {row["pile"].name: row for row in response.context["tables"][1]["table"].data}
+        assert piles["Single"]["capacity_seconds"] == hours * 3600
+        assert piles["Single"]["utilisation"] == (Decimal(2) / hours).quantize(Decimal("0.0001"))
+    # Orders after the pile was added leave its time where it was.
+    response = client.get("/analytics/usage/", {"station": station.pk, "start": "2026-06-06", "end": "2026-06-10"})
+    piles = {row["pile"].name: row for row in response.context["tables"][1]["table"].data}
+    assert piles["Single"]["capacity_seconds"] == 12 * 3600
+
+
 def test_todays_downtime_grows_with_every_run_without_a_new_report(operator):
     station = StationFactory(area__operator=operator, time_zone="Asia/Shanghai")
     pile = PileFactory(station=station, connected=False, registered_at=timezone.now() - timedelta(days=30))
