@@ -28,6 +28,9 @@ class ObjectColumn(tables.Column):
         url = table.object_urls().get((record.content_type_id, record.object_id))
         return format_html('<a href="{}">{}</a>', url, value) if url else value
 
+    def value(self, value):
+        return value
+
 
 class ChangesColumn(tables.Column):
     """One change a line; one cell of lines in the export."""

@@ -323,6 +323,8 @@ def test_the_export_holds_the_changes_one_a_line(client, admin_user, two_logs):
     header, [row] = rows[0], rows[1:]
     assert "Changes" in header and "Their depot" not in json.dumps(rows, default=str)
     assert row[header.index("Changes")] == "Name: Own depot → Own depot renamed"
+    # The object's name, without the link to its page that the log draws around it.
+    assert row[header.index("Object")] == "Own depot renamed"
 
 
 def test_analysts_and_technicians_cannot_open_the_log(client, analyst_user, technician_user):
