@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chargeops.tables import BadgeColumn, BaseTable, LocalTimeColumn
 from chargeops.templatetags.chargeops import percent, percent_text
+from maintenance.choices import WorkOrderStatus
 from maintenance.models import Alarm, WorkOrder
 from piles.choices import OnlineStatus
 from piles.models import Pile
@@ -72,6 +74,61 @@ class StationColumn(tables.Column):
         super().__init__(*args, **kwargs)
 
 
+class RowsCountColumn(tables.Column):
+    """A count of the rows behind a figure at the row's station, linking to them: the list at
+    `url_name` filtered by the station, the page's range (`table.period`, as the list's
+    `days` filter) and `filters`; a plain number for a user who may not see that list."""
+
+    url_name = days = permission = ""
+
+    def __init__(self, filters: dict | None = None, **kwargs):
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(**kwargs)
+        self.filters = filters or {}
+
+    @cached_property
+    def list_url(self) -> str:
+        return reverse(self.url_name)
+
+    def render(self, value, record, table):
+        shown = number_format(value, force_grouping=True)
+        request, period = getattr(table, "request", None), getattr(table, "period", None)
+        if not value or period is None or not request.user.has_perm(self.permission):
+            return shown
+        query = {
+            "station": record["station"].pk,
+            f"{self.days}_after": table.period.start,
+            f"{self.days}_before": table.period.end,
+            **self.filters,
+        }
+        return format_html('<a href="{}?{}">{}</a>', self.list_url, urlencode(query), shown)
+
+    def value(self, value):
+        return value
+
+
+class OrdersColumn(RowsCountColumn):
+    """The orders of the row's station started in the page's range."""
+
+    url_name, days, permission = "orders:chargingorder_list", "started", "orders.view_chargingorder"
+
+
+class FaultsColumn(RowsCountColumn):
+    """The faults (alarms) of the row's station in the page's range."""
+
+    url_name, days, permission = "maintenance:alarm_list", "occurred", "maintenance.view_alarm"
+
+
+class WorkOrdersColumn(RowsCountColumn):
+    """The work orders of the row's station reported in the page's range, of one status if
+    given."""
+
+    url_name, days, permission = "maintenance:workorder_list", "reported", "maintenance.view_workorder"
+
+    def __init__(self, status: str = "", **kwargs):
+        super().__init__(filters={"status": status} if status else None, **kwargs)
+
+
 class StationRowsTable(BaseTable):
     """A table of figures summed per station: the station and its area, then the figures."""
 
@@ -85,7 +142,7 @@ class StationRowsTable(BaseTable):
 class StationFiguresTable(StationRowsTable):
     """Order figures per station in the period."""
 
-    orders = tables.Column(verbose_name=_("Orders"), attrs=NUMBER)
+    orders = OrdersColumn(verbose_name=_("Orders"))
     energy_kwh = tables.Column(verbose_name=_("Energy (kWh)"), attrs=NUMBER)
     electricity_fee = tables.Column(verbose_name=_("Electricity fee"), attrs=NUMBER)
     service_fee = tables.Column(verbose_name=_("Service fee"), attrs=NUMBER)
@@ -97,18 +154,18 @@ class StationFiguresTable(StationRowsTable):
 
 
 class StationWorkOrdersTable(StationRowsTable):
-    total = tables.Column(verbose_name=_("Total"), attrs=NUMBER)
-    unaccepted = tables.Column(verbose_name=_("Not accepted"), attrs=NUMBER)
-    accepted = tables.Column(verbose_name=_("In progress"), attrs=NUMBER)
-    completed = tables.Column(verbose_name=_("Completed"), attrs=NUMBER)
-    confirmed = tables.Column(verbose_name=_("Confirmed"), attrs=NUMBER)
+    total = WorkOrdersColumn(verbose_name=_("Total"))
+    unaccepted = WorkOrdersColumn(WorkOrderStatus.UNACCEPTED, verbose_name=WorkOrderStatus.UNACCEPTED.label)
+    accepted = WorkOrdersColumn(WorkOrderStatus.ACCEPTED, verbose_name=WorkOrderStatus.ACCEPTED.label)
+    completed = WorkOrdersColumn(WorkOrderStatus.COMPLETED, verbose_name=WorkOrderStatus.COMPLETED.label)
+    confirmed = WorkOrdersColumn(WorkOrderStatus.CONFIRMED, verbose_name=WorkOrderStatus.CONFIRMED.label)
 
     class Meta(StationRowsTable.Meta):
         empty_text = _("No work orders were reported in this range.")
 
 
 class StationFaultsTable(StationRowsTable):
-    faults = tables.Column(verbose_name=_("Faults"), attrs=NUMBER)
+    faults = FaultsColumn(verbose_name=_("Faults"))
     top_cause = tables.Column(verbose_name=_("Most frequent cause"))
 
     class Meta(StationRowsTable.Meta):
@@ -163,7 +220,7 @@ class FaultRowsTable(BaseTable):
 class StationComparisonTable(StationRowsTable):
     """Order figures per station against the period they are compared with."""
 
-    orders = tables.Column(verbose_name=_("Orders"), attrs=NUMBER)
+    orders = OrdersColumn(verbose_name=_("Orders"))
     orders_base = tables.Column(verbose_name=_("Orders before"), attrs=NUMBER)
     orders_change = ChangeColumn(verbose_name=_("Change"))
     energy_kwh = tables.Column(verbose_name=_("Energy (kWh)"), attrs=NUMBER)
@@ -189,6 +246,7 @@ class StationUsageTable(StationRowsTable, UsageColumnsMixin):
     """The station ranking of the usage-rate page; every column sorts."""
 
     piles = tables.Column(verbose_name=_("Piles"), attrs=NUMBER)
+    orders = OrdersColumn(verbose_name=_("Orders"))
 
     class Meta(StationRowsTable.Meta):
         orderable = True
@@ -264,6 +322,9 @@ class StatusCountColumn(tables.Column):
         query = {"station": record["station"].pk, **({"status": self.status} if self.status else {})}
         return format_html('<a href="{}?{}#table-piles">{}</a>', self.page_url, urlencode(query), value)
 
+    def value(self, value):
+        return value
+
 
 class StationPileStatusTable(StationRowsTable):
     """Per station: its piles in each online status; each number drills down to those piles."""
@@ -325,11 +386,17 @@ class WorkOrderPeopleTable(BaseTable):
         verbose_name=_("Maintenance person"), default=_("Not claimed yet"), footer=_("Total"), orderable=False
     )
     unaccepted = tables.Column(
-        verbose_name=_("Not accepted"), attrs=NUMBER, footer=lambda table: table.totals["unaccepted"]
+        verbose_name=WorkOrderStatus.UNACCEPTED.label, attrs=NUMBER, footer=lambda table: table.totals["unaccepted"]
     )
-    accepted = tables.Column(verbose_name=_("In progress"), attrs=NUMBER, footer=lambda table: table.totals["accepted"])
-    completed = tables.Column(verbose_name=_("Completed"), attrs=NUMBER, footer=lambda table: table.totals["completed"])
-    confirmed = tables.Column(verbose_name=_("Confirmed"), attrs=NUMBER, footer=lambda table: table.totals["confirmed"])
+    accepted = tables.Column(
+        verbose_name=WorkOrderStatus.ACCEPTED.label, attrs=NUMBER, footer=lambda table: table.totals["accepted"]
+    )
+    completed = tables.Column(
+        verbose_name=WorkOrderStatus.COMPLETED.label, attrs=NUMBER, footer=lambda table: table.totals["completed"]
+    )
+    confirmed = tables.Column(
+        verbose_name=WorkOrderStatus.CONFIRMED.label, attrs=NUMBER, footer=lambda table: table.totals["confirmed"]
+    )
     total = tables.Column(verbose_name=_("Total"), attrs=NUMBER, footer=lambda table: table.totals["total"])
     accept_hours = tables.Column(verbose_name=_("Average time to accept (h)"), attrs=NUMBER, default="—")
     repair_hours = tables.Column(verbose_name=_("Average time to repair (h)"), attrs=NUMBER, default="—")

@@ -135,11 +135,12 @@ class StatisticsView(TemplateView):
         return {}
 
     def tables(self) -> dict:
-        """`get_tables()`, each table bound to the request and sorted as it asks; every table
-        after the first pages and sorts by its own prefixed parameters."""
+        """`get_tables()`, each table bound to the request and the page's range (where its
+        counts lead) and sorted as it asks; every table after the first pages and sorts by its
+        own prefixed parameters."""
         tables = self.get_tables()
         for index, (name, (_title, table)) in enumerate(tables.items()):
-            table.request = self.request
+            table.request, table.period = self.request, self.period
             if index:
                 table.prefix = f"{name}-"
             table_order(table, self.request)
@@ -305,6 +306,7 @@ class WorkOrderFiguresView(StatisticsView):
 
     template_name = "analytics/workorder_detail.html"
     permission = WORK_ORDER_FIGURES
+    form_kwargs = {"granular": False}
     title = gettext_lazy("Operation and maintenance work orders")
     counts_orders = False
 

@@ -44,8 +44,9 @@ class AlarmFilterSet(BaseFilterSet):
 
 
 class WorkOrderFilterSet(BaseFilterSet):
-    """Work orders by number, pile or problem, station, status and maintenance person; a
-    technician's own queue (`mine`) and the unclaimed ones in their operations areas (`near`)."""
+    """Work orders by number, pile or problem, station, status, maintenance person and the
+    local day they were reported on; a technician's own queue (`mine`) and the unclaimed ones
+    in their operations areas (`near`)."""
 
     search_fields = ("number", "pile__name", "pile__charge_point_id", "problem_description")
 
@@ -61,10 +62,13 @@ class WorkOrderFilterSet(BaseFilterSet):
         method="filter_queue",
         label=_("Queue"),
     )
+    reported = LocalDaysFilter(
+        field_name="reported_at", station_path="pile__station", label=_("Reported (station's local day)")
+    )
 
     class Meta:
         model = WorkOrder
-        fields = ["q", "queue", "station", "status", "assignee"]
+        fields = ["q", "queue", "station", "status", "assignee", "reported"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

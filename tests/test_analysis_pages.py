@@ -2,6 +2,8 @@
 samples, alarms or piles counted independently for the same filters, and no operator sees
 another's numbers."""
 
+import html
+import re
 import zoneinfo
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -15,7 +17,7 @@ from openpyxl import load_workbook
 from accounts.choices import Role
 from analytics.models import PileDaily
 from analytics.services import day_bounds, rollups_rebuild, rollups_refresh
-from maintenance.choices import FaultCause
+from maintenance.choices import FaultCause, WorkOrderStatus
 from orders.models import ChargingOrder
 from piles.choices import GunStatus, OnlineStatus
 from piles.models import Pile, StatusChange
@@ -29,6 +31,7 @@ from .factories import (
     PowerSampleFactory,
     StationFactory,
     UserFactory,
+    WorkOrderFactory,
 )
 from .test_dashboard import _filter_params, _in_scope, _year_before, reference_change
 
@@ -350,6 +353,14 @@ def test_pile_status_counts_and_drill_down(client, analyst, network):
     assert response.context["counts"]["fault"] == 1
     assert response.context["station_count"] == len(stations)
     assert f"?station={piles[2].station_id}&amp;status=fault" in response.content.decode()
+    # The export holds the counts as numbers, not the links the page draws around them.
+    export = client.get("/analytics/pile-status/", {"export": "xlsx", "table": "stations"})
+    sheet = load_workbook(BytesIO(export.content)).active
+    header = [cell.value for cell in sheet[1]]
+    exported = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    station = piles[2].station
+    assert exported[station.name][header.index("Fault")] == 1
+    assert exported[station.name][header.index("Piles")] == rows[station.pk]["total"]
 
     response = client.get("/analytics/pile-status/", {"station": piles[2].station_id, "status": "fault"})
     assert [pile.pk for pile in response.context["tables"][1]["table"].data] == [piles[2].pk]
@@ -366,3 +377,61 @@ def test_technicians_see_pile_status_but_no_revenue_pages(client, operator):
         assert client.get(url).status_code == 403
     menu = client.get("/analytics/pile-status/").content.decode()
     assert "Pile status analysis" in menu and "Station usage rate" not in menu
+
+
+def links_to(content: str, path: str) -> list[tuple[str, str]]:
+    """(href, shown number) of every link of a page to the list at `path`."""
+    return [
+        (html.unescape(href), text) for href, text in re.findall(rf'<a href="({path}\?[^"]+)">([^<]+)</a>', content)
+    ]
+
+
+def test_station_counts_lead_to_the_rows_behind_them(client, admin_user, network):
+    """Where a statistics table counts orders, faults or work orders of a station, the count
+    links to that station's rows of the range in their list, which holds as many."""
+    client.force_login(admin_user)
+    pile = network.orders[0].pile
+    at = datetime(2026, 3, 29, 23, 30, tzinfo=zoneinfo.ZoneInfo(pile.station.time_zone))
+    for status in [WorkOrderStatus.UNACCEPTED, WorkOrderStatus.ACCEPTED, WorkOrderStatus.ACCEPTED]:
+        WorkOrderFactory(pile=pile, status=status, reported_at=at)
+    WorkOrderFactory(pile=pile, reported_at=at + timedelta(days=1))  # the next local day
+    AlarmFactory(pile=pile, occurred_at=at)
+    AlarmFactory(pile=pile, occurred_at=at, cause=FaultCause.CONNECTOR)
+    AlarmFactory(pile=pile, occurred_at=at - timedelta(days=1))
+    rollups_rebuild()
+    day = {"start": "2026-03-29", "end": "2026-03-29"}
+    pages = [
+        ("/analytics/faults/", day, "/maintenance/alarms/", {f"{pile.station_id}": 2}),
+        ("/analytics/work-orders/", day, "/maintenance/work-orders/", {f"{pile.station_id}": 3}),
+        ("/analytics/month-on-month/", {"start": "2026-01-01", "end": "2026-01-31"}, "/orders/", None),
+        ("/analytics/orders/", {"start": "2026-01-01", "end": "2026-01-31"}, "/orders/", None),
+        ("/analytics/usage/", {"start": "2026-01-01", "end": "2026-01-31"}, "/orders/", None),
+    ]
+    for page, params, rows_path, totals in pages:
+        links = links_to(client.get(page, params).content.decode(), rows_path)
+        assert links, page
+        for href, shown in links:
+            listed = client.get(href).context["object_list"]
+            assert listed.count() == int(shown.replace(",", "")), (page, href)
+            query = dict(part.split("=") for part in href.split("?")[1].split("&"))
+            if totals and "status" not in query:
+                assert int(shown) == totals[query["station"]]
+    # A status's count leads to the work orders in that status.
+    links = links_to(client.get("/analytics/work-orders/", day).content.decode(), "/maintenance/work-orders/")
+    accepted = [shown for href, shown in links if "status=accepted" in href]
+    assert accepted == ["2"]
+    [listed] = [client.get(href).context["object_list"] for href, _shown in links if "status=accepted" in href]
+    assert {work_order.status for work_order in listed} == {WorkOrderStatus.ACCEPTED}
+
+
+def test_counts_of_a_list_the_user_may_not_see_link_nowhere(client, operator, network):
+    from django.contrib.auth.models import Group, Permission
+
+    figures_only = Group.objects.create(name="Figures only")
+    figures_only.permissions.add(Permission.objects.get(codename="view_stationdaily"))
+    user = UserFactory(operator=operator)
+    user.groups.add(figures_only)
+    client.force_login(user)
+    response = client.get("/analytics/orders/", {"start": "2026-01-01", "end": "2026-01-31"})
+    assert response.status_code == 200
+    assert response.context["tables"][0]["table"].data and not links_to(response.content.decode(), "/orders/")
