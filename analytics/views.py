@@ -439,6 +439,7 @@ class ComparisonView(StatisticsView):
             )
         figure = self.form.chosen_figure
         rows = sorted(self.rows, key=lambda row: -row[figure])[:CHART_STATIONS]
+        context["chart_stations"] = chart_stations(len(self.rows))
         context["chart"] = {
             "type": "bar",
             "labels": [row["station"].name for row in rows],
@@ -451,6 +452,12 @@ class ComparisonView(StatisticsView):
             "yTitle": str(Figure(figure).label),
         }
         return context
+
+
+def chart_stations(total: int) -> dict | None:
+    """How many of `total` stations a chart of at most CHART_STATIONS shows, where it leaves
+    some out (the page then says so)."""
+    return {"shown": CHART_STATIONS, "total": total} if total > CHART_STATIONS else None
 
 
 def _range_label(period) -> str:
@@ -492,6 +499,7 @@ class PowerView(StatisticsView):
         context.update(
             refresh_ms=self.refresh_seconds * 1000,
             updated=f"{now:%H:%M:%S}",
+            chart_stations=chart_stations(len(curves)),
             live_kw=sum(row["live_kw"] for row in self.stations),
             charging=sum(row["charging"] for row in self.stations),
             guns=sum(row["guns"] for row in self.stations),

@@ -79,7 +79,8 @@ def xlsx_value(sheet, value):
 
 
 def table_rows(table):
-    """Header and rows of a django-tables2 table, as values, without the action columns."""
+    """Header, rows and footer (where the table has one) of a django-tables2 table, as values,
+    without the action columns."""
     columns = [column for column in table.columns if column.column.exclude_from_export is False]
     yield [str(column.header) for column in columns]
     readers = [cell_reader(table, column, export=True) for column in columns]
@@ -89,6 +90,9 @@ def table_rows(table):
     for record in records:
         row = BoundRow(record, table=table)
         yield [cell_value(read(row)) for read in readers]
+    if table.has_footer():
+        # The total row the page shows under the rows.
+        yield [cell_value(column.footer) for column in columns]
 
 
 def table_export_response(request, table, title, export_format: str) -> HttpResponse:

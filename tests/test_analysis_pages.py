@@ -101,6 +101,18 @@ def test_comparison_never_shows_the_other_operators_station(client, analyst, net
     assert shown <= {s.pk for s in network.stations}
 
 
+def test_a_comparison_chart_that_leaves_stations_out_says_so(client, analyst, network, monkeypatch):
+    params = {"start": "2026-01-01", "end": "2026-01-31"}
+    response = client.get("/analytics/month-on-month/", params)
+    stations = len(response.context["tables"][0]["table"].data)
+    assert stations > 2 and len(response.context["chart"]["labels"]) == stations
+    assert "highest of" not in response.content.decode()
+    monkeypatch.setattr("analytics.views.CHART_STATIONS", 2)
+    response = client.get("/analytics/month-on-month/", params)
+    assert len(response.context["chart"]["labels"]) == 2
+    assert f"The chart shows the 2 highest of {stations} stations" in response.content.decode()
+
+
 @pytest.fixture
 def berlin(operator):
     """A Berlin station with a two-gun pile and a one-gun pile, both added before March."""
