@@ -17,7 +17,8 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import Avg, Count, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, F, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncMonth, TruncYear
 from django.urls import reverse
 from django.utils import timezone
 
@@ -345,6 +346,16 @@ def fault_figures(scope: Scope, period: Period) -> dict[str, int]:
     """Faults in the period per cause, most frequent first."""
     rows = _fault_days(scope, period).values("cause").annotate(faults=Sum("faults")).order_by("-faults", "cause")
     return {row["cause"]: row["faults"] for row in rows}
+
+
+def faults_per_bucket(scope: Scope, period: Period, granularity: str) -> dict[date, dict[str, int]]:
+    """Faults in the period per bucket of the granularity (its first day), then per cause."""
+    bucket = {Granularity.MONTH: TruncMonth("date"), Granularity.YEAR: TruncYear("date")}.get(granularity, F("date"))
+    rows = _fault_days(scope, period).values("cause", bucket=bucket).annotate(faults=Sum("faults")).order_by()
+    per_bucket: dict[date, dict[str, int]] = defaultdict(dict)
+    for day, cause, faults in rows.values_list("bucket", "cause", "faults"):
+        per_bucket[date.fromisoformat(day) if isinstance(day, str) else day][cause] = faults
+    return per_bucket
 
 
 def local_days_condition(

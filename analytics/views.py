@@ -89,6 +89,23 @@ def pie_chart(pairs: list[tuple[str, int]], label: str, colours: list[str] | Non
     return chart
 
 
+def fault_time_chart(per_bucket: dict, causes: list[str], period, granularity: str) -> dict:
+    """Faults per bucket of the period, a bar of each cause stacked in `causes`' order (the
+    pie's, so that a cause has the same colour in both)."""
+    keys = selectors.buckets(period, granularity)
+    return {
+        "type": "bar",
+        "stacked": True,
+        "labels": [bucket_label(key, granularity) for key in keys],
+        "datasets": [
+            {"label": str(FaultCause(cause).label), "data": [per_bucket.get(key, {}).get(cause, 0) for key in keys]}
+            for cause in causes
+        ],
+        "xTitle": str(Granularity(granularity).label),
+        "yTitle": str(_("Faults")),
+    }
+
+
 def work_order_chart(counts: dict) -> dict:
     return pie_chart([(str(status.label), counts[status.value]) for status in WorkOrderStatus], _("Work orders"))
 
@@ -367,7 +384,6 @@ class FaultFiguresView(StatisticsView):
 
     template_name = "analytics/fault_detail.html"
     permission = FAULT_FIGURES
-    form_kwargs = {"granular": False}
     title = gettext_lazy("Pile fault analysis")
     counts_orders = False
 
@@ -385,6 +401,8 @@ class FaultFiguresView(StatisticsView):
         context["fault_total"] = sum(faults.values())
         context["causes"] = [(FaultCause(cause).label, count) for cause, count in faults.items()]
         context["chart"] = fault_chart(faults)
+        per_bucket = selectors.faults_per_bucket(self.scope, self.period, self.granularity)
+        context["time_chart"] = fault_time_chart(per_bucket, list(faults), self.period, self.granularity)
         return context
 
 

@@ -18,6 +18,7 @@ from accounts.choices import Role
 from analytics.models import PileDaily
 from analytics.services import day_bounds, rollups_rebuild, rollups_refresh
 from maintenance.choices import FaultCause, WorkOrderStatus
+from maintenance.models import Alarm
 from orders.models import ChargingOrder
 from piles.choices import GunStatus, OnlineStatus
 from piles.models import Pile, StatusChange
@@ -111,6 +112,41 @@ def test_a_comparison_chart_that_leaves_stations_out_says_so(client, analyst, ne
     response = client.get("/analytics/month-on-month/", params)
     assert len(response.context["chart"]["labels"]) == 2
     assert f"The chart shows the 2 highest of {stations} stations" in response.content.decode()
+
+
+@pytest.mark.parametrize("granularity, label", [("day", "%Y-%m-%d"), ("month", "%Y-%m"), ("year", "%Y")])
+def test_faults_over_time_equal_the_alarms_of_each_local_bucket(client, analyst, network, granularity, label):
+    pile = network.orders[0].pile
+    zone = zoneinfo.ZoneInfo(pile.station.time_zone)
+    for at, cause in [
+        (datetime(2025, 12, 31, 23, 30, tzinfo=zone), FaultCause.METER),  # a year's last half hour
+        (datetime(2026, 1, 1, 0, 30, tzinfo=zone), FaultCause.METER),
+        (datetime(2026, 1, 31, 23, 59, tzinfo=zone), FaultCause.CONNECTOR),
+        (datetime(2026, 2, 1, 0, 1, tzinfo=zone), FaultCause.CONNECTOR),
+        (datetime(2026, 3, 29, 23, 30, tzinfo=zone), FaultCause.OTHER),
+        (datetime(2026, 4, 1, 0, 30, tzinfo=zone), FaultCause.OTHER),  # after the range
+    ]:
+        AlarmFactory(pile=pile, occurred_at=at, cause=cause)
+    AlarmFactory(pile__station=network.other_station, occurred_at=datetime(2026, 1, 5, tzinfo=zone))
+    rollups_rebuild()
+    start, end = date(2025, 12, 1), date(2026, 3, 31)
+    response = client.get("/analytics/faults/", {"start": start, "end": end, "granularity": granularity})
+    chart = response.context["time_chart"]
+    expected = Counter()
+    for alarm in Alarm.objects.filter(pile__station__in=network.stations).select_related("pile__station"):
+        day = alarm.occurred_at.astimezone(zoneinfo.ZoneInfo(alarm.pile.station.time_zone)).date()
+        if start <= day <= end:
+            bucket = {"day": day, "month": day.replace(day=1), "year": day.replace(month=1, day=1)}[granularity]
+            expected[(f"{bucket:{label}}", str(FaultCause(alarm.cause).label))] += 1
+    shown = Counter()
+    for dataset in chart["datasets"]:
+        for bucket, count in zip(chart["labels"], dataset["data"], strict=True):
+            if count:
+                shown[(bucket, dataset["label"])] = count
+    assert shown == expected and len({bucket for bucket, _cause in expected}) > (granularity != "year")
+    assert chart["stacked"] and chart["labels"][0] == f"{start:{label}}"
+    # In the pie's order, so that a cause has one colour in both charts.
+    assert [dataset["label"] for dataset in chart["datasets"]] == response.context["chart"]["labels"]
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 // Draws every <canvas data-chart="ID"> from the JSON in <script id="ID">: {type, labels,
-// datasets: [{label, data}], unit, xTitle, yTitle}. One palette and one look for every chart.
+// datasets: [{label, data}], unit, xTitle, yTitle, stacked}. One palette and one look for every chart.
 // window.chargeopsCharts(root, options) draws the charts under `root` again (a section that
 // refreshes by itself).
 (function () {
@@ -39,7 +39,8 @@
       maintainAspectRatio: false,
       interaction: spec.type === "line" ? { mode: "index", intersect: false } : undefined,
       plugins: {
-        legend: { display: round || datasets.length > 1, position: round ? "right" : "top" },
+        // A round chart's legend beside it, in one column while that fits the chart's height.
+        legend: { display: round || datasets.length > 1, position: round && spec.labels.length <= 8 ? "right" : "top" },
         tooltip: {
           callbacks: {
             label: function (item) {
@@ -65,6 +66,9 @@
           ticks: { callback: function (value) { return number(value, ""); } },
         },
       };
+      if (spec.stacked) {
+        options.scales.x.stacked = options.scales.y.stacked = true;
+      }
     }
     new Chart(canvas, { type: spec.type, data: { labels: spec.labels, datasets: datasets }, options: options });
   }
