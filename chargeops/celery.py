@@ -30,4 +30,7 @@ app.conf.beat_schedule = {
     # Unconfirmed uploads are kept for a day (IMPORT_KEEP_HOURS); an hourly sweep removes them
     # within the hour after, and finds imports whose worker died.
     "imports-expire": {"task": "chargeops.tasks.import_jobs_expire_task", "schedule": 3600.0},
+    # Exports are kept for days (EXPORT_KEEP_HOURS); an hourly sweep removes them within the
+    # hour after, and finds exports whose worker died.
+    "exports-expire": {"task": "chargeops.tasks.export_jobs_expire_task", "schedule": 3600.0},
 }

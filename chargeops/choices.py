@@ -19,3 +19,16 @@ class ImportStatus(models.TextChoices):
     @classmethod
     def running(cls) -> list[str]:
         return [cls.PENDING, cls.CHECKING, cls.QUEUED, cls.IMPORTING]
+
+
+class ExportStatus(models.TextChoices):
+    """Where an export written in the background is."""
+
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Being written")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+    @classmethod
+    def running(cls) -> list[str]:
+        return [cls.QUEUED, cls.RUNNING]

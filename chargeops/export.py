@@ -8,12 +8,13 @@ from io import BytesIO, StringIO
 from itertools import chain, islice
 
 from django.contrib import messages
+from django.core.files.base import ContentFile
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django_tables2.rows import BoundRow
 from openpyxl import Workbook
@@ -24,9 +25,13 @@ from openpyxl.utils import get_column_letter
 from .cells import cell_reader
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# An export is written while the user waits, about 4,000 orders a second to .xlsx: a network's
-# whole order history would take minutes. Past this many rows the filters must narrow it first.
-EXPORT_ROWS = 50_000
+EXPORT_FORMATS = ("xlsx", "csv")
+# An export is written at about 4,000 orders a second to .xlsx. Up to this many rows (about five
+# seconds) it is written while the user waits; more are written in the background (`ExportJob`)
+# and downloaded from the user's exports.
+EXPORT_ROWS_NOW = 20_000
+# A spreadsheet holds about a million rows: past this many the filters must narrow it first.
+EXPORT_ROWS = 1_000_000
 WIDTH_SAMPLE_ROWS, MAX_COLUMN_WIDTH = 200, 60
 # A cell starting with one of these runs as a formula in a spreadsheet program.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -96,8 +101,12 @@ def table_rows(table):
 
 
 def table_export_response(request, table, title, export_format: str) -> HttpResponse:
-    """The table's rows as a file; past `EXPORT_ROWS`, back to the page with the same filters
-    and a message."""
+    """The table's rows as a file. Past `EXPORT_ROWS_NOW` rows the export is queued as an
+    `ExportJob` and the user sent to their exports; past `EXPORT_ROWS`, back to the page with
+    the same filters and a message. The job's own reading of the page (`request.export_job`)
+    writes the file into the job."""
+    if export_format not in EXPORT_FORMATS:
+        raise Http404("Unknown export format")
     data = table.data.data
     count = data[: EXPORT_ROWS + 1].count() if isinstance(data, QuerySet) else len(data)
     if count > EXPORT_ROWS:
@@ -107,17 +116,35 @@ def table_export_response(request, table, title, export_format: str) -> HttpResp
         for name in ("export", "table"):
             query.pop(name, None)
         return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
-    # A Chinese title keeps its characters (“充电订单-20260101.xlsx”); the header spells such a
-    # name so that every browser reads it.
-    filename = f"{slugify(str(title), allow_unicode=True)}-{timezone.localdate():%Y%m%d}"
+    job = getattr(request, "export_job", None)
+    if job is None and count > EXPORT_ROWS_NOW:
+        from .services import export_job_create
+
+        title = capfirst(str(title))
+        export_job_create(user=request.user, title=title, path=request.get_full_path(), export_format=export_format)
+        message = _("The %(rows)s rows of “%(title)s” are being written: the file will be here when it is ready.")
+        messages.info(request, message % {"rows": f"{count:,}", "title": title})
+        return redirect("export_jobs")
+    name, content, content_type = export_file(table, title, export_format)
+    if job is not None:
+        job.file_name, job.row_count = name, count
+        job.file.save(name, ContentFile(content), save=False)
+        return HttpResponse(status=204)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+def export_file(table, title, export_format: str) -> tuple[str, bytes, str]:
+    """The table's rows as a file: its name, content and content type."""
+    # A Chinese title keeps its characters (“充电订单-20260101.xlsx”); the response's header
+    # spells such a name so that every browser reads it.
+    name = f"{slugify(str(title), allow_unicode=True)}-{timezone.localdate():%Y%m%d}.{export_format}"
     if export_format == "csv":
         buffer = StringIO()
         csv.writer(buffer).writerows([csv_safe(value) for value in row] for row in table_rows(table))
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = content_disposition_header(True, f"{filename}.csv")
-        return response
-    if export_format != "xlsx":
-        raise Http404("Unknown export format")
+        # With a byte order mark, by which Excel reads the file as UTF-8 (Chinese names).
+        return name, buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
     # Written row by row to a temporary file, not kept as cells in memory.
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(title)[:31])
@@ -135,6 +162,4 @@ def table_export_response(request, table, title, export_format: str) -> HttpResp
         sheet.append([xlsx_value(sheet, value) for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.xlsx")
-    return response
+    return name, buffer.getvalue(), XLSX_TYPE

@@ -5,7 +5,8 @@ Each scoped model names the path from itself to its `accounts.Operator` in `oper
 (superusers without an operator) see every operator's rows; anyone else sees only their own
 operator's, and a user with neither sees nothing.
 
-Also the one model of the generic machinery: `ImportJob`, a batch import from a template.
+Also the models of the generic machinery: `ImportJob`, a batch import from a template, and
+`ExportJob`, a large export written in the background.
 """
 
 import uuid
@@ -15,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ImportStatus
+from .choices import ExportStatus, ImportStatus
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -166,3 +167,46 @@ class ImportJob(ScopedModel):
     def can_confirm(self) -> bool:
         """Checked, and with something to write: a file whose rows all match is not imported."""
         return self.status == ImportStatus.CHECKED and self.rows_to_write > 0
+
+
+def export_upload_to(job, filename: str) -> str:
+    # A random name: a file is reached through its owner's download link only.
+    return f"exports/{uuid.uuid4().hex}.{job.export_format}"
+
+
+class ExportJob(models.Model):
+    """A table's export too large to write while its user waits: the page (path and filters)
+    is read again in the background, as its user, and the file kept for them to download for
+    EXPORT_KEEP_HOURS. Only the user who asked sees it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    # The page's path with its query, export and table included: what is read again.
+    path = models.TextField(_("page"))
+    export_format = models.CharField(_("format"), max_length=10)
+    # The user's language: the file's header and values are written in it.
+    language = models.CharField(_("language"), max_length=10)
+    status = models.CharField(_("status"), max_length=10, choices=ExportStatus, default=ExportStatus.QUEUED)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    file = models.FileField(_("file"), upload_to=export_upload_to, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    # Why an export failed.
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("asked for at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [models.Index(fields=["user", "-created_at"], name="export_job_recent_idx")]
+
+    def __str__(self) -> str:
+        return self.file_name or self.title
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in ExportStatus.running()

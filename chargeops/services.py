@@ -1,4 +1,5 @@
-"""The batch import's job, for every kind of object: upload, check, confirm, import, expire.
+"""The batch import's job, for every kind of object: upload, check, confirm, import, expire;
+and the export written in the background (`export_job_create`, `export_job_run`).
 
 The web request only stores the upload and queues its check (`import_job_create`); a Celery
 task checks it (`import_job_check`), the uploader confirms the preview (`import_job_confirm`),
@@ -16,15 +17,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404, HttpRequest, QueryDict
+from django.urls import resolve
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .choices import ImportStatus
+from .choices import ExportStatus, ImportStatus
 from .imports import ImportPlan, Progress, importer_for, package_check
-from .models import ImportJob
+from .models import ExportJob, ImportJob
 
 logger = logging.getLogger(__name__)
 
@@ -227,3 +230,79 @@ def import_jobs_expire(*, now=None) -> int:
         job.file.delete(save=False)
     count += forgotten.delete()[0]
     return count
+
+
+def export_job_create(*, user, title: str, path: str, export_format: str) -> ExportJob:
+    """Queue the export of a page's table (`path`, with its filters, `export` and `table`)."""
+    from .tasks import export_job_run_task
+
+    job = ExportJob.objects.create(
+        user=user,
+        title=title[:200],
+        path=path,
+        export_format=export_format,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    transaction.on_commit(lambda: export_job_run_task.delay(job.pk))
+    return job
+
+
+def export_job_run(*, job_id: int) -> ExportJob | None:
+    """Write a queued export: its page is read again as its user, in their language (their
+    permissions and operator decide its rows, as on the page), and its table written into
+    the job's file."""
+    now = timezone.now()
+    if not ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING, started_at=now
+    ):
+        return None
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    with translation.override(job.language):
+        try:
+            _export_page(job)
+        except (PermissionDenied, Http404):
+            pass  # the page is no longer the user's to read: no file
+        except Exception:
+            logger.exception("Export %s stopped", job.pk)
+        if job.file:
+            job.status = ExportStatus.DONE
+        else:
+            job.status = ExportStatus.FAILED
+            job.message = _("The export could not be written: open the page again and export from there.")
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def _export_page(job: ExportJob):
+    """The job's page, read as its user with the job on the request (`table_export_response`
+    then writes the file into it)."""
+    path, _mark, query = job.path.partition("?")
+    match = resolve(path)
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = path
+    request.GET = QueryDict(query)
+    request.META = {"SERVER_NAME": "localhost", "SERVER_PORT": "80", "QUERY_STRING": query}
+    request.user = job.user
+    request.export_job = job
+    return match.func(request, *match.args, **match.kwargs)
+
+
+def export_jobs_expire(*, now=None) -> int:
+    """Housekeeping: an export's file is kept EXPORT_KEEP_HOURS, then the export is forgotten;
+    one that has run for an hour is taken as stopped (its worker died)."""
+    now = now or timezone.now()
+    hour_ago = now - timedelta(hours=1)
+    stopped = ExportJob.objects.filter(status__in=ExportStatus.running()).filter(
+        Q(started_at__lt=hour_ago) | Q(started_at__isnull=True, created_at__lt=hour_ago)
+    )
+    count = stopped.update(
+        status=ExportStatus.FAILED,
+        finished_at=now,
+        message=_("The export stopped unexpectedly: export from its page again."),
+    )
+    forgotten = ExportJob.objects.filter(created_at__lt=now - timedelta(hours=settings.EXPORT_KEEP_HOURS))
+    for job in forgotten.exclude(file=""):
+        job.file.delete(save=False)
+    return count + forgotten.delete()[0]

@@ -248,6 +248,8 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000"))
 IMPORT_KEEP_HOURS = int(os.environ.get("IMPORT_KEEP_HOURS", "24"))
 # How long the list of recent imports remembers one.
 IMPORT_HISTORY_DAYS = int(os.environ.get("IMPORT_HISTORY_DAYS", "90"))
+# How long an export written in the background stays to be downloaded.
+EXPORT_KEEP_HOURS = int(os.environ.get("EXPORT_KEEP_HOURS", "72"))
 # The platform's address as piles reach it over HTTP(S) to download firmware, e.g.
 # https://ops.example.com. Empty: with DEBUG, http://127.0.0.1:8000 (make demo); without, no
 # upgrade can start.

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .services import import_job_check, import_job_run, import_jobs_expire
+from .services import export_job_run, export_jobs_expire, import_job_check, import_job_run, import_jobs_expire
 
 
 @shared_task
@@ -16,3 +16,13 @@ def import_job_run_task(job_id: int) -> None:
 @shared_task
 def import_jobs_expire_task() -> int:
     return import_jobs_expire()
+
+
+@shared_task
+def export_job_run_task(job_id: int) -> None:
+    export_job_run(job_id=job_id)
+
+
+@shared_task
+def export_jobs_expire_task() -> int:
+    return export_jobs_expire()

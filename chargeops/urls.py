@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from analytics.views import HomeView
+from chargeops.export_views import ExportJobDownloadView, ExportJobListView
 from drivers import urls as drivers_urls
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     path("maintenance/", include("maintenance.urls")),
     path("audit/", include("audit.urls")),
     path("firmware/", include("firmware.urls")),
+    path("exports/", ExportJobListView.as_view(), name="export_jobs"),
+    path("exports/<int:pk>/download/", ExportJobDownloadView.as_view(), name="export_job_download"),
     # The driver portal (drive/) and the back office's driver pages (drivers/).
     path("", include("drivers.urls")),
     # The portal's sign-up, sign-in, e-mail verification and password reset; the payment

@@ -29,7 +29,7 @@ from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
 from analytics.services import rollups_refresh
-from chargeops.services import import_jobs_expire
+from chargeops.services import export_jobs_expire, import_jobs_expire
 from drivers.services import top_ups_reconcile, wallet_sessions_guard
 from firmware.services import upgrades_check
 from orders.services import meter_reports_record, order_starts, order_stops, orders_close_abnormal
@@ -357,6 +357,7 @@ class Gateway:
                 await self.db(rollups_refresh)
                 await self.db(upgrades_check)
                 await self.db(import_jobs_expire)
+                await self.db(export_jobs_expire)
                 await self.db(wallet_sessions_guard)
                 await self.db(top_ups_reconcile)
             except Exception:
