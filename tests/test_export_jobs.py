@@ -71,9 +71,11 @@ def test_only_the_user_who_asked_sees_and_downloads_an_export(
     client.force_login(admin_user)
     job, _response = exported(client, "/orders/", {"export": "csv"}, django_capture_on_commit_callbacks, monkeypatch)
     colleague = UserFactory(operator=admin_user.operator, role=Role.OPERATOR_ADMIN)
-    client.force_login(colleague)
-    assert client.get(f"/exports/{job.pk}/download/").status_code == 404
-    assert "Nothing has been exported here yet." in client.get("/exports/").content.decode()
+    platform_admin = UserFactory(operator=None, is_superuser=True)
+    for someone_else in (colleague, platform_admin):
+        client.force_login(someone_else)
+        assert client.get(f"/exports/{job.pk}/download/").status_code == 404
+        assert "Nothing has been exported here yet." in client.get("/exports/").content.decode()
     client.logout()
     response = client.get(f"/exports/{job.pk}/download/")
     assert response.status_code == 302 and "/accounts/login/" in response.url
