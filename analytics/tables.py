@@ -97,8 +97,8 @@ class RowsCountColumn(tables.Column):
             return shown
         query = {
             "station": record["station"].pk,
-            f"{self.days}_after": table.period.start,
-            f"{self.days}_before": table.period.end,
+            f"{self.days}_after": period.start,
+            f"{self.days}_before": period.end,
             **self.filters,
         }
         return format_html('<a href="{}?{}">{}</a>', self.list_url, urlencode(query), shown)

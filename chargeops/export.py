@@ -23,6 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .cells import cell_reader
+from .services import export_job_create
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_FORMATS = ("xlsx", "csv")
@@ -118,8 +119,6 @@ def table_export_response(request, table, title, export_format: str) -> HttpResp
         return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
     job = getattr(request, "export_job", None)
     if job is None and count > EXPORT_ROWS_NOW:
-        from .services import export_job_create
-
         title = capfirst(str(title))
         export_job_create(user=request.user, title=title, path=request.get_full_path(), export_format=export_format)
         message = _("The %(rows)s rows of “%(title)s” are being written: the file will be here when it is ready.")
