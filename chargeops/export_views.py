@@ -21,9 +21,6 @@ class ExportJobListView(ListView):
         context = super().get_context_data(**kwargs)
         context["waiting"] = any(job.is_running for job in context["jobs"])
         context["keep_hours"] = settings.EXPORT_KEEP_HOURS
-        # Times in the user's operator's time zone, as everything of theirs.
-        operator = self.request.user.operator
-        context["time_zone"] = operator.time_zone if operator else "UTC"
         return context
 
 

@@ -2,7 +2,7 @@
 user who asked and in their language, the same rows and cells as the page's own export, and
 downloaded by that user alone until they expire."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import BytesIO, StringIO
 
 import pytest
@@ -52,8 +52,12 @@ def test_a_large_export_is_written_in_the_background_for_its_user(
         3,
         "/orders/?export=xlsx&status=completed",
     )
+    admin_user.operator.time_zone = "Asia/Shanghai"
+    admin_user.operator.save()
+    ExportJob.objects.filter(pk=job.pk).update(created_at=datetime(2026, 3, 1, 0, 30, tzinfo=UTC))
     page = client.get(response.url).content.decode()
     assert "The 3 rows of “Charging orders” are being written" in page
+    assert "2026-03-01 08:30" in page  # asked for at, in the operator's time zone
     download = f"/exports/{job.pk}/download/"
     assert download in page and "Ready" in page
     response = client.get(download)

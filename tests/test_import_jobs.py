@@ -3,7 +3,7 @@ with a real Celery worker (over Redis when REDIS_URL is set, as in CI) doing the
 the page is read."""
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -113,6 +113,12 @@ def test_the_import_page_lists_the_recent_imports_to_come_back_to(client, admin_
     for job in (mine, theirs):
         assert reverse("piles:pile_import_job", args=[job.pk]) in page
     assert "Waiting to be checked" in page
+    # When, in the operator's time zone (as every time of theirs), not the server's UTC.
+    operator.time_zone = "Asia/Shanghai"
+    operator.save()
+    ImportJob.objects.filter(pk=mine.pk).update(created_at=datetime(2026, 3, 1, 0, 30, tzinfo=UTC))
+    assert "2026-03-01 08:30" in client.get(reverse("piles:pile_import")).content.decode()
+    assert "2026-03-01 08:30" in client.get(reverse("piles:pile_import_job", args=[mine.pk])).content.decode()
 
 
 def test_unconfirmed_uploads_expire_and_stopped_imports_are_marked_failed(client, admin_user, station, settings):

@@ -16,10 +16,11 @@ register = template.Library()
 
 @register.filter
 def in_tz(value, time_zone):
-    """A datetime as `YYYY-MM-DD HH:MM` in the given time zone (a station's), or “—”."""
+    """A datetime as `YYYY-MM-DD HH:MM` in the given time zone (a station's, an operator's),
+    UTC where there is none (a platform admin's), or “—”."""
     if not value:
         return "—"
-    return timezone.localtime(value, zoneinfo.ZoneInfo(str(time_zone))).strftime("%Y-%m-%d %H:%M")
+    return timezone.localtime(value, zoneinfo.ZoneInfo(str(time_zone or "UTC"))).strftime("%Y-%m-%d %H:%M")
 
 
 @register.filter(name="badge")
