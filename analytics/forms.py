@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chargeops.forms import DayInput, scope_choice_fields, validate_day
+from maintenance.choices import FaultCause
 from maintenance.filtersets import maintenance_people
 from piles.choices import OnlineStatus
 from stations.models import Area, Station
@@ -137,6 +138,16 @@ class ComparisonFilterForm(FigureFilterForm):
     @property
     def chosen_figure(self) -> str:
         return self._valid("figure") or Figure.ORDERS
+
+
+class FaultFilterForm(FigureFilterForm):
+    """Pile fault analysis: the range, the scope and one cause to narrow every figure to."""
+
+    cause = forms.ChoiceField(choices=[("", _("All")), *FaultCause.choices], required=False, label=_("Cause"))
+
+    @property
+    def chosen_cause(self) -> str | None:
+        return self._valid("cause") or None
 
 
 class WorkOrderPeopleFilterForm(FigureFilterForm):

@@ -338,20 +338,24 @@ def work_order_figures(scope: Scope, period: Period) -> dict[str, int]:
     return period_work_orders(scope, period).aggregate(**WORK_ORDER_COUNTS)
 
 
-def _fault_days(scope: Scope, period: Period):
-    return StationFaultDaily.objects.filter(scope.station_filter(), date__range=(period.start, period.end))
+def _fault_days(scope: Scope, period: Period, cause: str | None = None):
+    """The fault roll-up rows of the period, of one cause if given."""
+    days = StationFaultDaily.objects.filter(scope.station_filter(), date__range=(period.start, period.end))
+    return days.filter(cause=cause) if cause else days
 
 
-def fault_figures(scope: Scope, period: Period) -> dict[str, int]:
-    """Faults in the period per cause, most frequent first."""
-    rows = _fault_days(scope, period).values("cause").annotate(faults=Sum("faults")).order_by("-faults", "cause")
+def fault_figures(scope: Scope, period: Period, cause: str | None = None) -> dict[str, int]:
+    """Faults in the period per cause (of one cause if given), most frequent first."""
+    rows = _fault_days(scope, period, cause).values("cause").annotate(faults=Sum("faults")).order_by("-faults", "cause")
     return {row["cause"]: row["faults"] for row in rows}
 
 
-def faults_per_bucket(scope: Scope, period: Period, granularity: str) -> dict[date, dict[str, int]]:
+def faults_per_bucket(
+    scope: Scope, period: Period, granularity: str, cause: str | None = None
+) -> dict[date, dict[str, int]]:
     """Faults in the period per bucket of the granularity (its first day), then per cause."""
     bucket = {Granularity.MONTH: TruncMonth("date"), Granularity.YEAR: TruncYear("date")}.get(granularity, F("date"))
-    rows = _fault_days(scope, period).values("cause", bucket=bucket).annotate(faults=Sum("faults")).order_by()
+    rows = _fault_days(scope, period, cause).values("cause", bucket=bucket).annotate(faults=Sum("faults")).order_by()
     per_bucket: dict[date, dict[str, int]] = defaultdict(dict)
     for day, cause, faults in rows.values_list("bucket", "cause", "faults"):
         per_bucket[date.fromisoformat(day) if isinstance(day, str) else day][cause] = faults
@@ -382,8 +386,10 @@ def period_orders(scope: Scope, period: Period):
     return ChargingOrder.objects.filter(_period_condition(scope, period, "started_at"))
 
 
-def period_alarms(scope: Scope, period: Period):
-    return Alarm.objects.filter(_period_condition(scope, period, "occurred_at", "pile__station"))
+def period_alarms(scope: Scope, period: Period, cause: str | None = None):
+    """The alarms of the period (each station's local days), of one cause if given."""
+    alarms = Alarm.objects.filter(_period_condition(scope, period, "occurred_at", "pile__station"))
+    return alarms.filter(cause=cause) if cause else alarms
 
 
 def period_work_orders(scope: Scope, period: Period):
@@ -446,9 +452,10 @@ def _top_cause(causes: dict[str, int]) -> str:
     return FaultCause(max(causes, key=lambda cause: (causes[cause], cause))).label
 
 
-def faults_per_station(scope: Scope, period: Period) -> list[dict]:
-    """Per station: faults in the period and the most frequent cause; most faults first."""
-    rows = _fault_days(scope, period).values("station", "cause").annotate(faults=Sum("faults")).order_by()
+def faults_per_station(scope: Scope, period: Period, cause: str | None = None) -> list[dict]:
+    """Per station: faults in the period (of one cause if given) and the most frequent cause;
+    most faults first."""
+    rows = _fault_days(scope, period, cause).values("station", "cause").annotate(faults=Sum("faults")).order_by()
     per_station: dict[int, dict[str, int]] = defaultdict(dict)
     for row in rows:
         per_station[row["station"]][row["cause"]] = row["faults"]
@@ -464,9 +471,10 @@ def faults_per_station(scope: Scope, period: Period) -> list[dict]:
     return sorted(result, key=lambda row: (-row["faults"], row["station"].name))
 
 
-def faults_per_pile(scope: Scope, period: Period) -> list[dict]:
-    """Per pile: faults in the period and the most frequent cause; most faults first."""
-    rows = period_alarms(scope, period).values("pile", "cause").annotate(faults=Count("pk")).order_by()
+def faults_per_pile(scope: Scope, period: Period, cause: str | None = None) -> list[dict]:
+    """Per pile: faults in the period (of one cause if given) and the most frequent cause; most
+    faults first."""
+    rows = period_alarms(scope, period, cause).values("pile", "cause").annotate(faults=Count("pk")).order_by()
     per_pile: dict[int, dict[str, int]] = defaultdict(dict)
     for row in rows:
         per_pile[row["pile"]][row["cause"]] = row["faults"]

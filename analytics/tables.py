@@ -77,7 +77,8 @@ class StationColumn(tables.Column):
 class RowsCountColumn(tables.Column):
     """A count of the rows behind a figure at the row's station, linking to them: the list at
     `url_name` filtered by the station, the page's range (`table.period`, as the list's
-    `days` filter) and `filters`; a plain number for a user who may not see that list."""
+    `days` filter), `filters` and the page's own (`table.rows_filters`, a cause chosen); a
+    plain number for a user who may not see that list."""
 
     url_name = days = permission = ""
 
@@ -100,6 +101,7 @@ class RowsCountColumn(tables.Column):
             f"{self.days}_after": period.start,
             f"{self.days}_before": period.end,
             **self.filters,
+            **getattr(table, "rows_filters", {}),
         }
         return format_html('<a href="{}?{}">{}</a>', self.list_url, urlencode(query), shown)
 

@@ -29,6 +29,7 @@ from . import selectors
 from .choices import Figure, Granularity
 from .forms import (
     ComparisonFilterForm,
+    FaultFilterForm,
     FigureFilterForm,
     PileStatusFilterForm,
     ScopeFilterForm,
@@ -384,24 +385,30 @@ class FaultFiguresView(StatisticsView):
 
     template_name = "analytics/fault_detail.html"
     permission = FAULT_FIGURES
+    form_class = FaultFilterForm
     title = gettext_lazy("Pile fault analysis")
     counts_orders = False
 
     def get_tables(self):
-        alarms = selectors.period_alarms(self.scope, self.period).select_related("pile__station", "gun")
+        cause = self.form.chosen_cause
+        alarms = selectors.period_alarms(self.scope, self.period, cause).select_related("pile__station", "gun")
+        stations = StationFaultsTable(selectors.faults_per_station(self.scope, self.period, cause))
+        # A station's count leads to its alarms of the chosen cause.
+        stations.rows_filters = {"cause": cause} if cause else {}
         return {
-            "stations": (_("By station"), StationFaultsTable(selectors.faults_per_station(self.scope, self.period))),
-            "piles": (_("By pile"), PileFaultsTable(selectors.faults_per_pile(self.scope, self.period))),
+            "stations": (_("By station"), stations),
+            "piles": (_("By pile"), PileFaultsTable(selectors.faults_per_pile(self.scope, self.period, cause))),
             "faults": (_("Faults"), FaultRowsTable(alarms.order_by("-occurred_at"), orderable=False)),
         }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        faults = selectors.fault_figures(self.scope, self.period)
+        chosen = self.form.chosen_cause
+        faults = selectors.fault_figures(self.scope, self.period, chosen)
         context["fault_total"] = sum(faults.values())
         context["causes"] = [(FaultCause(cause).label, count) for cause, count in faults.items()]
         context["chart"] = fault_chart(faults)
-        per_bucket = selectors.faults_per_bucket(self.scope, self.period, self.granularity)
+        per_bucket = selectors.faults_per_bucket(self.scope, self.period, self.granularity, chosen)
         context["time_chart"] = fault_time_chart(per_bucket, list(faults), self.period, self.granularity)
         return context
 

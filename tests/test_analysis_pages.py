@@ -149,6 +149,34 @@ def test_faults_over_time_equal_the_alarms_of_each_local_bucket(client, analyst,
     assert [dataset["label"] for dataset in chart["datasets"]] == response.context["chart"]["labels"]
 
 
+def test_a_cause_narrows_every_fault_figure_and_the_rows_they_lead_to(client, admin_user, network):
+    client.force_login(admin_user)
+    piles = list(Pile.objects.filter(station__in=network.stations).select_related("station")[:2])
+    for pile, causes in zip(piles, [[FaultCause.METER] * 2 + [FaultCause.CONNECTOR], [FaultCause.METER]], strict=True):
+        at = datetime(2026, 2, 10, 12, tzinfo=zoneinfo.ZoneInfo(pile.station.time_zone))
+        for cause in causes:
+            AlarmFactory(pile=pile, occurred_at=at, cause=cause)
+    rollups_rebuild()
+    params = {"start": "2026-02-01", "end": "2026-02-28", "cause": FaultCause.METER}
+    response = client.get("/analytics/faults/", params)
+    meter = Alarm.objects.filter(pile__station__in=network.stations, cause=FaultCause.METER)
+    meter = [alarm for alarm in meter.select_related("pile__station") if alarm.occurred_at.month == 2]
+    assert response.context["fault_total"] == len(meter) >= 3
+    assert [str(label) for label, _count in response.context["causes"]] == ["Power meter"]
+    assert [dataset["label"] for dataset in response.context["time_chart"]["datasets"]] == ["Power meter"]
+    stations, by_pile, rows = (entry["table"] for entry in response.context["tables"])
+    assert sum(row["faults"] for row in stations.data) == sum(row["faults"] for row in by_pile.data) == len(meter)
+    assert {alarm.cause for alarm in rows.data} == {FaultCause.METER}
+    for href, shown in links_to(response.content.decode(), "/maintenance/alarms/"):
+        assert "cause=meter" in href
+        assert {alarm.cause for alarm in client.get(href).context["object_list"]} == {FaultCause.METER}
+        assert client.get(href).context["object_list"].count() == int(shown)
+    # An unknown cause is explained on the form, which then narrows nothing.
+    response = client.get("/analytics/faults/", {**params, "cause": "gremlins"})
+    assert response.status_code == 200 and "cause" in response.context["form"].errors
+    assert response.context["form"].chosen_cause is None
+
+
 @pytest.fixture
 def berlin(operator):
     """A Berlin station with a two-gun pile and a one-gun pile, both added before March."""

@@ -54,6 +54,10 @@
     if (round) {
       options.plugins.tooltip.callbacks.title = function (items) { return items[0].label; };
     } else {
+      // Counts (every value whole) step by whole numbers, not "2.5 faults".
+      var whole = spec.datasets.every(function (set) {
+        return set.data.every(function (value) { return value === null || Number.isInteger(value); });
+      });
       options.scales = {
         x: {
           grid: { display: false },
@@ -63,7 +67,7 @@
         y: {
           beginAtZero: true,
           title: { display: !!spec.yTitle, text: spec.yTitle },
-          ticks: { callback: function (value) { return number(value, ""); } },
+          ticks: { precision: whole ? 0 : undefined, callback: function (value) { return number(value, ""); } },
         },
       };
       if (spec.stacked) {
