@@ -23,7 +23,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .cells import cell_reader
-from .services import export_job_create
+from .imports import Progress, no_progress
+from .services import export_job_create, progress_reporter
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_FORMATS = ("xlsx", "csv")
@@ -84,18 +85,19 @@ def xlsx_value(sheet, value):
     return value
 
 
-def table_rows(table):
+def table_rows(table, progress: Progress = no_progress):
     """Header, rows and footer (where the table has one) of a django-tables2 table, as values,
-    without the action columns."""
+    without the action columns; `progress` is told how many rows went by."""
     columns = [column for column in table.columns if column.column.exclude_from_export is False]
     yield [str(column.header) for column in columns]
     readers = [cell_reader(table, column, export=True) for column in columns]
     data = table.data.data
     # Read in chunks, not kept: a large export's orders would otherwise stay in memory.
     records = data.iterator(chunk_size=2000) if isinstance(data, QuerySet) else data
-    for record in records:
+    for done, record in enumerate(records, start=1):
         row = BoundRow(record, table=table)
         yield [cell_value(read(row)) for read in readers]
+        progress(done)
     if table.has_footer():
         # The total row the page shows under the rows.
         yield [cell_value(column.footer) for column in columns]
@@ -124,7 +126,8 @@ def table_export_response(request, table, title, export_format: str) -> HttpResp
         message = _("The %(rows)s rows of “%(title)s” are being written: the file will be here when it is ready.")
         messages.info(request, message % {"rows": f"{count:,}", "title": title})
         return redirect("export_jobs")
-    name, content, content_type = export_file(table, title, export_format)
+    progress = no_progress if job is None else progress_reporter(job, "writing", count)
+    name, content, content_type = export_file(table, title, export_format, progress)
     if job is not None:
         job.file_name, job.row_count = name, count
         job.file.save(name, ContentFile(content), save=False)
@@ -134,21 +137,21 @@ def table_export_response(request, table, title, export_format: str) -> HttpResp
     return response
 
 
-def export_file(table, title, export_format: str) -> tuple[str, bytes, str]:
+def export_file(table, title, export_format: str, progress: Progress = no_progress) -> tuple[str, bytes, str]:
     """The table's rows as a file: its name, content and content type."""
     # A Chinese title keeps its characters (“充电订单-20260101.xlsx”); the response's header
     # spells such a name so that every browser reads it.
     name = f"{slugify(str(title), allow_unicode=True)}-{timezone.localdate():%Y%m%d}.{export_format}"
     if export_format == "csv":
         buffer = StringIO()
-        csv.writer(buffer).writerows([csv_safe(value) for value in row] for row in table_rows(table))
+        csv.writer(buffer).writerows([csv_safe(value) for value in row] for row in table_rows(table, progress))
         # With a byte order mark, by which Excel reads the file as UTF-8 (Chinese names).
         return name, buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
     # Written row by row to a temporary file, not kept as cells in memory.
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(title)[:31])
     sheet.freeze_panes = "A2"
-    rows = table_rows(table)
+    rows = table_rows(table, progress)
     header = next(rows)
     # Columns as wide as their header and first rows: a spreadsheet's default width shows a
     # time as "########". A write-only sheet takes its widths before its first row.

@@ -8,6 +8,7 @@ from django.views.generic import ListView, View
 
 from .choices import ExportStatus
 from .models import ExportJob
+from .services import job_progress
 
 
 class ExportJobListView(ListView):
@@ -20,6 +21,8 @@ class ExportJobListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["waiting"] = any(job.is_running for job in context["jobs"])
+        for job in context["jobs"]:
+            job.progress = job_progress(job)
         context["keep_hours"] = settings.EXPORT_KEEP_HOURS
         return context
 

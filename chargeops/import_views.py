@@ -13,7 +13,7 @@ from .export import XLSX_TYPE
 from .forms import ImportForm
 from .imports import Importer
 from .models import ImportJob
-from .services import ERRORS_KEPT, PREVIEW_KEPT, import_job_confirm, import_job_create, import_job_progress
+from .services import ERRORS_KEPT, PREVIEW_KEPT, import_job_confirm, import_job_create, job_progress
 from .views import ObjectViewMixin, model_url
 
 RECENT_IMPORTS = 10
@@ -118,7 +118,7 @@ class ImportJobView(ImportViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         job = self.object
-        progress = import_job_progress(job)
+        progress = job_progress(job)
         percent = None
         if progress and progress["total"]:
             percent = round(100 * progress["done"] / progress["total"])

@@ -70,22 +70,22 @@ def _claim(job_id: int, waiting: str, running: str) -> ImportJob | None:
     return ImportJob.objects.select_related("user").get(pk=job_id)
 
 
-def progress_key(job_id: int) -> str:
-    return f"import-job:{job_id}:progress"
+def progress_key(job: ImportJob | ExportJob) -> str:
+    return f"{job._meta.model_name}:{job.pk}:progress"
 
 
-def import_job_progress(job: ImportJob) -> dict | None:
-    """{"phase", "done", "total"} of a running job, as its task last reported it."""
-    return cache.get(progress_key(job.pk)) if job.is_running else None
+def job_progress(job: ImportJob | ExportJob) -> dict | None:
+    """{"phase", "done", "total"} of a running import or export, as its task last reported it."""
+    return cache.get(progress_key(job)) if job.is_running else None
 
 
-def _progress(job: ImportJob, phase: str, total: int = 0) -> Progress:
+def progress_reporter(job: ImportJob | ExportJob, phase: str, total: int = 0) -> Progress:
     """A callback that reports a phase's progress about a hundred times, not once per row."""
     step = max(total // 100, 100)
 
     def report(done: int) -> None:
         if done % step == 0 or done == total:
-            cache.set(progress_key(job.pk), {"phase": phase, "done": done, "total": total}, timeout=3600)
+            cache.set(progress_key(job), {"phase": phase, "done": done, "total": total}, timeout=3600)
 
     report(0)
     return report
@@ -109,18 +109,18 @@ def _finish(job: ImportJob, status: str, message: str = "") -> None:
         if job.file:
             job.file.delete(save=False)
     job.save()
-    cache.delete(progress_key(job.pk))
+    cache.delete(progress_key(job))
 
 
 def _read_and_check(job: ImportJob, importer) -> ImportPlan:
     with job.file.open("rb") as stored:
-        rows = importer.read(stored, _progress(job, "reading"))
+        rows = importer.read(stored, progress_reporter(job, "reading"))
     job.row_count = len(rows)
     return importer.check(
         user=job.user,
         rows=rows,
         update_existing=job.update_existing,
-        progress=_progress(job, "checking", len(rows)),
+        progress=progress_reporter(job, "checking", len(rows)),
     )
 
 
@@ -196,7 +196,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
                 _("%(things)s changed since the preview: nothing was imported.") % {"things": things},
             )
             return job
-        progress = _progress(job, "writing", len(plan.rows))
+        progress = progress_reporter(job, "writing", len(plan.rows))
         result = _attempt(
             job, ImportStatus.FAILED, unexpected, lambda: importer.write(user=job.user, plan=plan, progress=progress)
         )
@@ -271,6 +271,7 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
             job.message = _("The export could not be written: open the page again and export from there.")
     job.finished_at = timezone.now()
     job.save()
+    cache.delete(progress_key(job))
     return job
 
 

@@ -7,6 +7,7 @@ from io import BytesIO, StringIO
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
@@ -14,7 +15,15 @@ from accounts.choices import Role
 from chargeops import export
 from chargeops.choices import ExportStatus
 from chargeops.models import ExportJob
-from chargeops.services import export_job_create, export_job_run, export_jobs_expire
+from chargeops.services import (
+    export_job_create,
+    export_job_run,
+    export_jobs_expire,
+    progress_key,
+    progress_reporter,
+)
+from orders.models import ChargingOrder
+from orders.tables import OrderTable
 
 from .factories import ChargingOrderFactory, UserFactory
 
@@ -67,6 +76,27 @@ def test_a_large_export_is_written_in_the_background_for_its_user(
     monkeypatch.setattr(export, "EXPORT_ROWS_NOW", 100)
     assert background == sheet_values(client.get("/orders/", params).content)
     assert len(background) == 1 + len(orders)
+
+
+def test_an_export_being_written_shows_how_far_it_has_come(client, admin_user, orders):
+    job = ExportJob.objects.create(
+        user=admin_user, title="Charging orders", path="/orders/?export=xlsx", export_format="xlsx", language="en"
+    )
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING)
+    job.refresh_from_db()
+    progress_reporter(job, "writing", 10_000)(4_000)
+    client.force_login(admin_user)
+    page = client.get("/exports/").content.decode()
+    assert "4,000 of 10,000 rows (40%)" in page and 'value="40"' in page
+    assert 'data-refresh-while-waiting="2000"' in page
+    # The rows are told as they go by, and the report goes when the export ends.
+    seen = []
+    rows = list(export.table_rows(OrderTable(ChargingOrder.objects.order_by("pk")), seen.append))
+    assert seen == [1, 2, 3, 4] and len(rows) == 1 + 4
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.QUEUED)
+    export_job_run(job_id=job.pk)
+    assert cache.get(progress_key(job)) is None
+    assert "data-refresh-while-waiting" not in client.get("/exports/").content.decode()
 
 
 def test_only_the_user_who_asked_sees_and_downloads_an_export(

@@ -17,12 +17,12 @@ from accounts.choices import Role
 from chargeops.choices import ImportStatus
 from chargeops.models import ImportJob
 from chargeops.services import (
-    _progress,
     import_job_check,
     import_job_confirm,
     import_job_create,
     import_job_run,
     import_jobs_expire,
+    progress_reporter,
 )
 from piles.models import Pile
 
@@ -91,7 +91,7 @@ def test_a_running_import_shows_its_progress_and_refreshes_itself_until_it_ends(
 
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.CHECKING)
     job.refresh_from_db()
-    report = _progress(job, "checking", total=10_000)
+    report = progress_reporter(job, "checking", total=10_000)
     report(4_000)
     report(4_001)  # between two reports: not written, the page still says 40%
     page = client.get(url).content.decode()
