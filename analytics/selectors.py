@@ -559,30 +559,7 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
         .annotate(guns=Count("guns"))
         .order_by()
     ]
-    pile_ids = [pile.pk for pile in piles]
-    sums: dict[int, dict] = {}
-    # A query per range of days: the index of (pile, date) seeks a range, not an OR of them.
-    ranges = [
-        (model, first, last)
-        for model, model_ranges in _rolled_rows(scope, period, None, daily=PileDaily, monthly=PileMonthly)
-        for first, last in model_ranges
-        if first <= last
-    ]
-    for model, first, last in ranges:
-        for row in (
-            model.objects.filter(pile__any_of=pile_ids, date__range=(first, last))
-            .values("pile")
-            .annotate(
-                orders=Sum("orders"),
-                charging=Sum("charging_seconds"),
-                offline=Sum("offline_seconds"),
-                faulted=Sum("faulted_seconds"),
-            )
-            .order_by()
-        ):
-            figures = sums.setdefault(row.pop("pile"), dict.fromkeys(row, 0))
-            for name, value in row.items():
-                figures[name] += value or 0
+    sums = _pile_sums(scope, period, [pile.pk for pile in piles])
     bounds = {zone: (day_bounds(period.start, zone)[0], day_bounds(period.end, zone)[1]) for zone in scope.zones_today}
     empty = {"orders": 0, "charging": 0, "offline": 0, "faulted": 0}
     added = _pile_first_orders(scope, period, [pile for pile in piles if sums.get(pile.pk, empty)["orders"]], bounds)
@@ -607,6 +584,35 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
             }
         )
     return rows
+
+
+PILE_SUMS = ("orders", "charging", "offline", "faulted")
+
+
+def _pile_sums(scope: Scope, period: Period, pile_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Pile id -> its orders and seconds charging, offline and faulted in the period, from the
+    pile roll-ups: one statement, whose parts each sum a range of days (the index of (pile,
+    date) seeks a range, not an OR of them) and which sums the parts per pile, so that a
+    network's piles come back once each, not once per range."""
+    adapt, parts, params = connection.ops.adapt_datefield_value, [], []
+    for model, ranges in _rolled_rows(scope, period, None, daily=PileDaily, monthly=PileMonthly):
+        for first, last in ranges:
+            if first <= last:
+                piles, pile_params = any_of_sql("pile_id", pile_ids)
+                parts.append(
+                    "SELECT pile_id, SUM(orders) AS o, SUM(charging_seconds) AS c, SUM(offline_seconds) AS f, "
+                    f"SUM(faulted_seconds) AS d FROM {model._meta.db_table} "
+                    f"WHERE {piles} AND date BETWEEN %s AND %s GROUP BY pile_id"
+                )
+                params += [*pile_params, adapt(first), adapt(last)]
+    if not parts:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pile_id, SUM(o), SUM(c), SUM(f), SUM(d) FROM ({' UNION ALL '.join(parts)}) parts GROUP BY pile_id",
+            params,
+        )
+        return {pile: dict(zip(PILE_SUMS, (int(value or 0) for value in row), strict=True)) for pile, *row in cursor}
 
 
 def _pile_first_orders(scope: Scope, period: Period, piles: list[PileRef], bounds: dict) -> dict[int, datetime]:
