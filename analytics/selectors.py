@@ -561,7 +561,7 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
     ]
     sums = _pile_sums(scope, period, [pile.pk for pile in piles])
     bounds = {zone: (day_bounds(period.start, zone)[0], day_bounds(period.end, zone)[1]) for zone in scope.zones_today}
-    empty = {"orders": 0, "charging": 0, "offline": 0, "faulted": 0}
+    empty = dict.fromkeys(PILE_SUMS, 0)
     added = _pile_first_orders(scope, period, [pile for pile in piles if sums.get(pile.pk, empty)["orders"]], bounds)
     rows = []
     for pile in piles:
@@ -570,17 +570,17 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
         start, end = max(first, added.get(pile.pk, pile.created_at)), min(last, now)
         seconds = max(0, int((end - start).total_seconds()))
         figures = sums.get(pile.pk, empty)
-        guns, charging = pile.guns, figures["charging"] or 0
+        guns = pile.guns
         # Utilisation is charging time over the guns' time in the range; availability the
         # share of that time no gun was down: offline (the whole pile) or faulted (the gun).
-        capacity, down = guns * seconds, (figures["offline"] or 0) * guns + (figures["faulted"] or 0)
+        capacity, down = guns * seconds, figures["offline"] * guns + figures["faulted"]
         rows.append(
             {
                 "pile": pile,
                 "station": station,
-                "orders": figures["orders"] or 0,
+                "orders": figures["orders"],
                 "guns": guns,
-                **_usage(charging, down, capacity),
+                **_usage(figures["charging"], down, capacity),
             }
         )
     return rows

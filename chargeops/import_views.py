@@ -118,13 +118,8 @@ class ImportJobView(ImportViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         job = self.object
-        progress = job_progress(job)
-        percent = None
-        if progress and progress["total"]:
-            percent = round(100 * progress["done"] / progress["total"])
         context.update(
-            progress=progress,
-            percent=percent,
+            progress=job_progress(job),
             more_errors=max(job.error_count - ERRORS_KEPT, 0),
             more_rows=max(job.rows_to_write - PREVIEW_KEPT, 0),
             confirm_url=reverse(self.importer.url_name("import_confirm"), args=[job.pk]),

@@ -75,8 +75,12 @@ def progress_key(job: ImportJob | ExportJob) -> str:
 
 
 def job_progress(job: ImportJob | ExportJob) -> dict | None:
-    """{"phase", "done", "total"} of a running import or export, as its task last reported it."""
-    return cache.get(progress_key(job)) if job.is_running else None
+    """{"phase", "done", "total", "percent"} of a running import or export, as its task last
+    reported it; the percentage is None while the total is not known."""
+    progress = cache.get(progress_key(job)) if job.is_running else None
+    if progress is not None:
+        progress["percent"] = round(100 * progress["done"] / progress["total"]) if progress["total"] else None
+    return progress
 
 
 def progress_reporter(job: ImportJob | ExportJob, phase: str, total: int = 0) -> Progress:
