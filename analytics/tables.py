@@ -75,12 +75,13 @@ class StationColumn(tables.Column):
 
 
 class RowsCountColumn(tables.Column):
-    """A count of the rows behind a figure at the row's station, linking to them: the list at
-    `url_name` filtered by the station, the page's range (`table.period`, as the list's
-    `days` filter), `filters` and the page's own (`table.rows_filters`, a cause chosen); a
-    plain number for a user who may not see that list."""
+    """A count of the rows behind a figure at the row's station (or pile: `row_key`), linking
+    to them: the list at `url_name` filtered by the station, the page's range (`table.period`,
+    as the list's `days` filter), `filters` and the page's own (`table.rows_filters`, a cause
+    chosen); a plain number for a user who may not see that list."""
 
     url_name = days = permission = ""
+    row_key = "station"
 
     def __init__(self, filters: dict | None = None, **kwargs):
         kwargs.setdefault("attrs", NUMBER)
@@ -97,7 +98,7 @@ class RowsCountColumn(tables.Column):
         if not value or period is None or not request.user.has_perm(self.permission):
             return shown
         query = {
-            "station": record["station"].pk,
+            self.row_key: record[self.row_key].pk,
             f"{self.days}_after": period.start,
             f"{self.days}_before": period.end,
             **self.filters,
@@ -119,6 +120,12 @@ class FaultsColumn(RowsCountColumn):
     """The faults (alarms) of the row's station in the page's range."""
 
     url_name, days, permission = "maintenance:alarm_list", "occurred", "maintenance.view_alarm"
+
+
+class PileFaultsColumn(FaultsColumn):
+    """The faults (alarms) of the row's pile in the page's range."""
+
+    row_key = "pile"
 
 
 class WorkOrdersColumn(RowsCountColumn):
@@ -298,7 +305,7 @@ class StationPowerTable(StationRowsTable):
 class PileFaultsTable(BaseTable):
     pile = tables.Column(verbose_name=_("Pile"), linkify=lambda record: record["pile"].get_absolute_url())
     station = StationColumn()
-    faults = tables.Column(verbose_name=_("Faults"), attrs=NUMBER)
+    faults = PileFaultsColumn(verbose_name=_("Faults"))
     top_cause = tables.Column(verbose_name=_("Most frequent cause"))
 
     class Meta(BaseTable.Meta):

@@ -393,11 +393,12 @@ class FaultFiguresView(StatisticsView):
         cause = self.form.chosen_cause
         alarms = selectors.period_alarms(self.scope, self.period, cause).select_related("pile__station", "gun")
         stations = StationFaultsTable(selectors.faults_per_station(self.scope, self.period, cause))
-        # A station's count leads to its alarms of the chosen cause.
-        stations.rows_filters = {"cause": cause} if cause else {}
+        piles = PileFaultsTable(selectors.faults_per_pile(self.scope, self.period, cause))
+        # A station's or a pile's count leads to its alarms of the chosen cause.
+        stations.rows_filters = piles.rows_filters = {"cause": cause} if cause else {}
         return {
             "stations": (_("By station"), stations),
-            "piles": (_("By pile"), PileFaultsTable(selectors.faults_per_pile(self.scope, self.period, cause))),
+            "piles": (_("By pile"), piles),
             "faults": (_("Faults"), FaultRowsTable(alarms.order_by("-occurred_at"), orderable=False)),
         }
 

@@ -29,6 +29,22 @@ class BaseFilterSet(django_filters.FilterSet):
                 if queryset is not None and hasattr(queryset, "for_user"):
                     filter_.queryset = queryset.for_user(user)
 
+    def linked_filters(self) -> list[dict]:
+        """The filters a link chose rather than the bar (hidden fields, such as a pile): each
+        one's label, what it chose or why that is wrong, and the query without it."""
+        linked = []
+        for field in self.form.hidden_fields():
+            if not self.data.get(field.name):
+                continue
+            query = self.data.copy()
+            for name in (field.name, "page"):
+                query.pop(name, None)
+            chosen = None if field.errors else self.form.cleaned_data.get(field.name)
+            if chosen is not None and hasattr(field.field, "label_from_instance"):
+                chosen = field.field.label_from_instance(chosen)
+            linked.append({"label": field.label, "chosen": chosen, "errors": field.errors, "query": query.urlencode()})
+        return linked
+
     def search(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(self.search_condition(value)) if value else queryset

@@ -67,6 +67,8 @@ class PileDetailView(ObjectDetailView):
         if self.request.user.has_perm("gateway.add_command"):
             context["command_forms"] = command_forms(self.object)
         context["status_changes"] = self.object.status_changes.select_related("gun").order_by("-at", "-pk")[:10]
+        if self.request.user.has_perm("maintenance.view_alarm"):
+            context["recent_alarms"] = self.object.alarms.select_related("gun").order_by("-occurred_at")[:5]
         return context
 
 

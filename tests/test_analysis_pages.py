@@ -463,8 +463,9 @@ def links_to(content: str, path: str) -> list[tuple[str, str]]:
 
 
 def test_station_counts_lead_to_the_rows_behind_them(client, admin_user, network):
-    """Where a statistics table counts orders, faults or work orders of a station, the count
-    links to that station's rows of the range in their list, which holds as many."""
+    """Where a statistics table counts orders, faults or work orders of a station (or faults of
+    a pile), the count links to that station's (pile's) rows of the range in their list, which
+    holds as many."""
     client.force_login(admin_user)
     pile = network.orders[0].pile
     at = datetime(2026, 3, 29, 23, 30, tzinfo=zoneinfo.ZoneInfo(pile.station.time_zone))
@@ -477,8 +478,8 @@ def test_station_counts_lead_to_the_rows_behind_them(client, admin_user, network
     rollups_rebuild()
     day = {"start": "2026-03-29", "end": "2026-03-29"}
     pages = [
-        ("/analytics/faults/", day, "/maintenance/alarms/", {f"{pile.station_id}": 2}),
-        ("/analytics/work-orders/", day, "/maintenance/work-orders/", {f"{pile.station_id}": 3}),
+        ("/analytics/faults/", day, "/maintenance/alarms/", {f"station={pile.station_id}": 2, f"pile={pile.pk}": 2}),
+        ("/analytics/work-orders/", day, "/maintenance/work-orders/", {f"station={pile.station_id}": 3}),
         ("/analytics/month-on-month/", {"start": "2026-01-01", "end": "2026-01-31"}, "/orders/", None),
         ("/analytics/orders/", {"start": "2026-01-01", "end": "2026-01-31"}, "/orders/", None),
         ("/analytics/usage/", {"start": "2026-01-01", "end": "2026-01-31"}, "/orders/", None),
@@ -491,7 +492,9 @@ def test_station_counts_lead_to_the_rows_behind_them(client, admin_user, network
             assert listed.count() == int(shown.replace(",", "")), (page, href)
             query = dict(part.split("=") for part in href.split("?")[1].split("&"))
             if totals and "status" not in query:
-                assert int(shown) == totals[query["station"]]
+                row = next(f"{key}={query[key]}" for key in ("station", "pile") if key in query)
+                assert int(shown) == totals.pop(row)
+        assert not totals, (page, totals)  # every row counted had its link
     # A status's count leads to the work orders in that status.
     links = links_to(client.get("/analytics/work-orders/", day).content.decode(), "/maintenance/work-orders/")
     accepted = [shown for href, shown in links if "status=accepted" in href]

@@ -68,6 +68,49 @@ def test_the_alarm_list_filters_and_never_shows_another_operators_alarms(client,
     assert len(rows) == 3 and "Cause / error code" in rows[0]
 
 
+def test_the_alarm_list_narrows_to_one_pile_by_a_link_and_says_so(client, operator, piles):
+    signed_in(client, operator, Role.TECHNICIAN)
+    north = AlarmFactory(pile=piles["north"], severity=Severity.MAJOR)
+    AlarmFactory(pile=piles["north"], severity=Severity.MINOR)
+    AlarmFactory(pile=PileFactory(station=piles["north"].station, name="N-2"), severity=Severity.MAJOR)
+    AlarmFactory(pile=piles["theirs"])
+    page = client.get(reverse("maintenance:alarm_list"), {"pile": piles["north"].pk, "severity": "major"})
+    assert list(page.context["table"].data) == [north]
+    [linked] = page.context["filter"].linked_filters()
+    assert (linked["label"], linked["chosen"], linked["query"]) == ("Pile", "N-1 · North Hub", "severity=major")
+    assert '<span class="filter-linked">N-1 · North Hub <a href="?severity=major"' in page.content.decode()
+
+    # Another operator's pile, or no pile at all: no alarms, and why.
+    for wrong in (piles["theirs"].pk, 999999, "north"):
+        page = client.get(reverse("maintenance:alarm_list"), {"pile": wrong})
+        [linked] = page.context["filter"].linked_filters()
+        assert linked["errors"] and linked["chosen"] is None and not list(page.context["table"].data)
+        assert "Select a valid choice" in page.content.decode()
+
+
+def test_a_piles_page_shows_its_latest_alarms_and_leads_to_all_of_them(client, operator, piles):
+    from django.contrib.auth.models import Group, Permission
+
+    signed_in(client, operator, Role.TECHNICIAN)
+    now = timezone.now()
+    alarms = [AlarmFactory(pile=piles["north"], occurred_at=now - timedelta(hours=hours)) for hours in range(7)]
+    AlarmFactory(pile=piles["south"], occurred_at=now)
+    page = client.get(piles["north"].get_absolute_url())
+    assert list(page.context["recent_alarms"]) == alarms[:5]
+    assert f'href="/maintenance/alarms/?pile={piles["north"].pk}"' in page.content.decode()
+    assert not list(client.get(PileFactory(station=piles["north"].station).get_absolute_url()).context["recent_alarms"])
+
+    # Someone who may see piles but not alarms sees neither the alarms nor the link.
+    piles_only = Group.objects.create(name="Piles only")
+    piles_only.permissions.add(Permission.objects.get(codename="view_pile"))
+    user = UserFactory(operator=operator)
+    user.groups.add(piles_only)
+    client.force_login(user)
+    page = client.get(piles["north"].get_absolute_url())
+    assert page.status_code == 200 and "recent_alarms" not in page.context
+    assert "/maintenance/alarms/" not in page.content.decode()
+
+
 def test_an_alarm_is_acknowledged_from_its_page_and_a_work_order_opened_from_it(client, operator, piles):
     user = signed_in(client, operator, Role.TECHNICIAN)
     alarm = AlarmFactory(pile=piles["north"], info="Main contactor welded")
