@@ -81,12 +81,11 @@ class RowsCountColumn(tables.Column):
     chosen); a plain number for a user who may not see that list."""
 
     url_name = days = permission = ""
-    row_key = "station"
 
-    def __init__(self, filters: dict | None = None, **kwargs):
+    def __init__(self, filters: dict | None = None, row_key: str = "station", **kwargs):
         kwargs.setdefault("attrs", NUMBER)
         super().__init__(**kwargs)
-        self.filters = filters or {}
+        self.filters, self.row_key = filters or {}, row_key
 
     @cached_property
     def list_url(self) -> str:
@@ -120,12 +119,6 @@ class FaultsColumn(RowsCountColumn):
     """The faults (alarms) of the row's station in the page's range."""
 
     url_name, days, permission = "maintenance:alarm_list", "occurred", "maintenance.view_alarm"
-
-
-class PileFaultsColumn(FaultsColumn):
-    """The faults (alarms) of the row's pile in the page's range."""
-
-    row_key = "pile"
 
 
 class WorkOrdersColumn(RowsCountColumn):
@@ -273,6 +266,7 @@ class PileUsageTable(BaseTable, UsageColumnsMixin):
         attrs={"td": {"class": "nowrap"}},
     )
     station = StationColumn()
+    orders = OrdersColumn(verbose_name=_("Orders"), row_key="pile")
     nevi = tables.Column(
         verbose_name=_("Over 97 %"), accessor="availability", orderable=False, attrs={"td": {"class": "nowrap"}}
     )
@@ -305,7 +299,7 @@ class StationPowerTable(StationRowsTable):
 class PileFaultsTable(BaseTable):
     pile = tables.Column(verbose_name=_("Pile"), linkify=lambda record: record["pile"].get_absolute_url())
     station = StationColumn()
-    faults = PileFaultsColumn(verbose_name=_("Faults"))
+    faults = FaultsColumn(verbose_name=_("Faults"), row_key="pile")
     top_cause = tables.Column(verbose_name=_("Most frequent cause"))
 
     class Meta(BaseTable.Meta):

@@ -1,12 +1,14 @@
 """The FilterSet base: every list's keyword box searches `search_fields`."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Operator
 from analytics.selectors import local_days_condition
 from analytics.services import day_bounds
+from piles.models import Pile
 
 from .forms import DayInput, validate_day
 
@@ -40,7 +42,7 @@ class BaseFilterSet(django_filters.FilterSet):
             for name in (field.name, "page"):
                 query.pop(name, None)
             chosen = None if field.errors else self.form.cleaned_data.get(field.name)
-            if chosen is not None and hasattr(field.field, "label_from_instance"):
+            if chosen is not None:
                 chosen = field.field.label_from_instance(chosen)
             linked.append({"label": field.label, "chosen": chosen, "errors": field.errors, "query": query.urlencode()})
         return linked
@@ -55,6 +57,23 @@ class BaseFilterSet(django_filters.FilterSet):
         for field in self.search_fields:
             condition |= Q(**{f"{field}__icontains": value})
         return condition
+
+
+class PileChoiceField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} · {obj.station}"
+
+
+class LinkedPileFilter(django_filters.ModelChoiceFilter):
+    """A pile chosen by a link (a pile's count on a statistics page): not offered in the bar,
+    which would list every pile of the network, but shown above the list by its name and
+    station (`BaseFilterSet.linked_filters`)."""
+
+    field_class = PileChoiceField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Pile.objects.select_related("station"))
+        super().__init__(widget=forms.HiddenInput, label=_("Pile"), **kwargs)
 
 
 class DayRangeWidget(django_filters.widgets.DateRangeWidget):

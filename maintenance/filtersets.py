@@ -3,8 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from chargeops.filtersets import BaseFilterSet, LocalDaysFilter
-from piles.models import Pile
+from chargeops.filtersets import BaseFilterSet, LinkedPileFilter, LocalDaysFilter
 from stations.models import Station
 
 from .choices import AlarmStatus, FaultCause, Severity, WorkOrderStatus
@@ -28,11 +27,7 @@ class AlarmFilterSet(BaseFilterSet):
     station = django_filters.ModelChoiceFilter(
         queryset=Station.objects.all(), field_name="pile__station", label=_("Station")
     )
-    # Chosen by a link (a pile's fault count), shown by its name and station rather than as a
-    # list of every pile.
-    pile = django_filters.ModelChoiceFilter(
-        queryset=Pile.objects.select_related("station"), widget=forms.HiddenInput, label=_("Pile")
-    )
+    pile = LinkedPileFilter()
     cause = django_filters.ChoiceFilter(choices=FaultCause.choices, label=_("Cause"))
     severity = django_filters.MultipleChoiceFilter(
         choices=Severity.choices, label=_("Severity"), widget=forms.CheckboxSelectMultiple
@@ -47,10 +42,6 @@ class AlarmFilterSet(BaseFilterSet):
     class Meta:
         model = Alarm
         fields = ["q", "station", "pile", "cause", "severity", "status", "occurred"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["pile"].field.label_from_instance = lambda pile: f"{pile.name} · {pile.station}"
 
 
 class WorkOrderFilterSet(BaseFilterSet):

@@ -3,7 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from chargeops.filtersets import BaseFilterSet, LocalDaysFilter
+from chargeops.filtersets import BaseFilterSet, LinkedPileFilter, LocalDaysFilter
 from piles.models import Pile
 from stations.models import Area, Station
 
@@ -19,6 +19,7 @@ class OrderFilterSet(BaseFilterSet):
 
     area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), field_name="station__area", label=_("Area"))
     station = django_filters.ModelChoiceFilter(queryset=Station.objects.all(), label=_("Station"))
+    pile = LinkedPileFilter()
     status = django_filters.MultipleChoiceFilter(
         choices=OrderStatus.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
     )
@@ -36,4 +37,4 @@ class OrderFilterSet(BaseFilterSet):
 
     class Meta:
         model = ChargingOrder
-        fields = ["q", "area", "station", "status", "payment_method", "started"]
+        fields = ["q", "area", "station", "pile", "status", "payment_method", "started"]

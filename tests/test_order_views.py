@@ -86,6 +86,20 @@ def test_order_list_filters_by_the_stations_local_day(client, admin_user, other_
     assert numbers == expected and expected
 
 
+def test_order_list_narrows_to_one_pile_chosen_by_a_link(client, admin_user, other_operator):
+    network = network_build(admin_user.operator, other_operator, orders_per_gun=3)
+    client.force_login(admin_user)
+    pile = network.orders[0].pile
+    response = client.get("/orders/", {"pile": pile.pk, "export": "csv"})
+    numbers = {line.split(",")[0] for line in response.content.decode().splitlines()[1:]}
+    assert numbers == {order.number for order in network.orders if order.pile_id == pile.pk} and numbers
+    page = client.get("/orders/", {"pile": pile.pk})
+    assert f'<span class="filter-linked">{pile.name} · {pile.station.name} <a href="?"' in page.content.decode()
+    theirs = next(order.pile for order in network.orders if order.station == network.other_station)
+    page = client.get("/orders/", {"pile": theirs.pk})
+    assert page.context["filter"].linked_filters()[0]["errors"] and not list(page.context["table"].data)
+
+
 def test_order_page_is_the_operators_only(client, admin_user, other_operator):
     mine = ChargingOrderFactory(gun__pile__station__area__operator=admin_user.operator)
     theirs = ChargingOrderFactory(gun__pile__station__area__operator=other_operator)
