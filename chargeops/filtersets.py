@@ -32,11 +32,11 @@ class BaseFilterSet(django_filters.FilterSet):
                     filter_.queryset = queryset.for_user(user)
 
     def linked_filters(self) -> list[dict]:
-        """The filters a link chose rather than the bar (hidden fields, such as a pile): each
-        one's label, what it chose or why that is wrong, and the query without it."""
+        """The objects a link chose rather than the bar (hidden choices of a model, such as a
+        pile): each one's label, the object or why it is wrong, and the query without it."""
         linked = []
         for field in self.form.hidden_fields():
-            if not self.data.get(field.name):
+            if not self.data.get(field.name) or not hasattr(field.field, "label_from_instance"):
                 continue
             query = self.data.copy()
             for name in (field.name, "page"):
