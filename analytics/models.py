@@ -94,6 +94,16 @@ class PileDaily(PileFigures):
         constraints = [
             CoveringUniqueConstraint(fields=["pile", "date"], include=PileFigures.COVERED, name="pile_daily_unique")
         ]
+        # The days a pile was down at all, led by the date: the downtime of each day of a
+        # network's year is read from these few rows, not from a row per pile and day.
+        indexes = [
+            models.Index(
+                fields=["date"],
+                include=["pile", "offline_seconds", "faulted_seconds"],
+                condition=models.Q(offline_seconds__gt=0) | models.Q(faulted_seconds__gt=0),
+                name="pile_daily_down_idx",
+            )
+        ]
 
 
 class PileMonthly(PileFigures):

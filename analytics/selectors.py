@@ -9,6 +9,7 @@ roll-up run.
 """
 
 import zoneinfo
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -580,6 +581,7 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
                 "station": station,
                 "orders": figures["orders"],
                 "guns": guns,
+                "since": added.get(pile.pk, pile.created_at),
                 **_usage(figures["charging"], down, capacity),
             }
         )
@@ -633,6 +635,107 @@ def _pile_first_orders(scope: Scope, period: Period, piles: list[PileRef], bound
     )
     created = {pile.pk: pile.created_at for pile in late}
     return {pile: first for pile, first in firsts if first < created[pile]}
+
+
+def usage_per_bucket(
+    scope: Scope, period: Period, granularity: str, pile_rows: list[dict], *, now=None
+) -> dict[date, dict]:
+    """Utilisation and availability of the piles of `pile_rows` (`pile_usage`'s) in each bucket
+    of the period (its first day), counted as `pile_usage` counts the whole range: charging and
+    down gun-seconds from the roll-ups, over the guns' time in service in the bucket (a pile's
+    from when it came into service, today's up to now)."""
+    now = (now or timezone.now()).timestamp()
+    charging = _bucket_charging(scope, period, granularity)
+    down = _bucket_downtime(scope, period, granularity, {row["pile"].pk: row["guns"] for row in pile_rows})
+    per_zone: dict[str, list[dict]] = defaultdict(list)
+    for row in pile_rows:
+        per_zone[row["station"].time_zone].append(row)
+    keys = buckets(period, granularity)
+    capacity = dict.fromkeys(keys, 0)
+    for zone, rows in per_zone.items():
+        guns = _InService(rows)
+        # The buckets follow each other: each ends where the next begins, the last with the range.
+        edges = [day_bounds(max(key, period.start), zone)[0].timestamp() for key in keys]
+        edges.append(day_bounds(period.end, zone)[1].timestamp())
+        for index, key in enumerate(keys):
+            capacity[key] += guns.seconds(edges[index], min(edges[index + 1], now))
+    return {key: _usage(charging.get(key, 0), down.get(key, 0), capacity[key]) for key in keys}
+
+
+class _InService:
+    """The gun-seconds a zone's piles were in service between two instants: each pile's guns
+    from when it came into service (`since`). Piles sorted by that time, with running sums of
+    their guns and of guns × time, answer each bucket with two bisections rather than a pass
+    over every pile (ten years by day are 3,650 buckets)."""
+
+    def __init__(self, rows: list[dict]):
+        rows = sorted(rows, key=lambda row: row["since"])
+        self.since = [row["since"].timestamp() for row in rows]
+        self.guns, self.weighted = [0], [0.0]
+        for row, since in zip(rows, self.since, strict=True):
+            self.guns.append(self.guns[-1] + row["guns"])
+            self.weighted.append(self.weighted[-1] + row["guns"] * since)
+
+    def seconds(self, start: float, end: float) -> int:
+        """Between two instants (seconds since the epoch)."""
+        if end <= start:
+            return 0
+        before, within = bisect_right(self.since, start), bisect_left(self.since, end)
+        whole = self.guns[before] * (end - start)
+        part = end * (self.guns[within] - self.guns[before]) - (self.weighted[within] - self.weighted[before])
+        return int(whole + part)
+
+
+def _bucket_key(day) -> date:
+    return date.fromisoformat(day) if isinstance(day, str) else day  # SQLite gives text
+
+
+def _bucket_charging(scope: Scope, period: Period, granularity: str) -> dict[date, int]:
+    """Bucket -> the charging seconds of the scope's stations, from the station roll-ups as
+    they stand (today's too, as the pile roll-ups the rankings read): one statement."""
+    day_key, adapt = BUCKET_SQL[connection.vendor][granularity], connection.ops.adapt_datefield_value
+    parts, params = [], []
+    for model, ranges in _rolled_rows(scope, period, granularity):
+        for first, last in ranges:
+            if first <= last:
+                stations, station_params = any_of_sql("station_id", scope.station_ids())
+                parts.append(
+                    f"SELECT {day_key}, SUM(charging_seconds) FROM {model._meta.db_table} "
+                    f"WHERE {stations} AND date BETWEEN %s AND %s GROUP BY {day_key}"
+                )
+                params += [*station_params, adapt(first), adapt(last)]
+    charging: dict[date, int] = defaultdict(int)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for day, seconds in cursor.fetchall():
+            charging[_bucket_key(day)] += int(seconds or 0)
+    return charging
+
+
+def _bucket_downtime(scope: Scope, period: Period, granularity: str, guns: dict[int, int]) -> dict[date, int]:
+    """Bucket -> the down gun-seconds of the piles of `guns` (pile id -> guns): offline counts
+    for every gun of the pile, faulted for the gun. Read from the pile roll-ups' rows with any
+    downtime alone (an index holds just those days): one statement."""
+    day_key, adapt = BUCKET_SQL[connection.vendor][granularity], connection.ops.adapt_datefield_value
+    parts, params = [], []
+    for model, ranges in _rolled_rows(scope, period, granularity, daily=PileDaily, monthly=PileMonthly):
+        for first, last in ranges:
+            if first <= last:
+                piles, pile_params = any_of_sql("pile_id", list(guns))
+                parts.append(
+                    f"SELECT {day_key}, pile_id, SUM(offline_seconds), SUM(faulted_seconds) "
+                    f"FROM {model._meta.db_table} WHERE (offline_seconds > 0 OR faulted_seconds > 0) "
+                    f"AND date BETWEEN %s AND %s AND {piles} GROUP BY {day_key}, pile_id"
+                )
+                params += [adapt(first), adapt(last), *pile_params]
+    down: dict[date, int] = defaultdict(int)
+    if not parts:
+        return down
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for day, pile, offline, faulted in cursor.fetchall():
+            down[_bucket_key(day)] += int(offline) * guns[pile] + int(faulted)
+    return down
 
 
 def usage_total(pile_rows: list[dict]) -> dict:

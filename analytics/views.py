@@ -549,7 +549,6 @@ class UsageView(StatisticsView):
 
     template_name = "analytics/usage.html"
     permission = ORDER_FIGURES
-    form_kwargs = {"granular": False}
     title = gettext_lazy("Station usage rate")
 
     @cached_property
@@ -587,7 +586,28 @@ class UsageView(StatisticsView):
             "xTitle": str(_("Station")),
             "yTitle": str(_("Utilisation (%)")),
         }
+        per_bucket = selectors.usage_per_bucket(self.scope, self.period, self.granularity, piles)
+        for figure, label, axis in (
+            ("utilisation", _("Utilisation"), _("Utilisation (%)")),
+            ("availability", _("Availability"), _("Availability (%)")),
+        ):
+            context[f"{figure}_chart"] = usage_time_chart(per_bucket, self.granularity, figure, label, axis)
         return context
+
+
+def usage_time_chart(per_bucket: dict, granularity: str, figure: str, label, axis) -> dict:
+    """Utilisation (bars from zero) or availability (a line within its range up to 100 %) per
+    bucket in per cent; a bucket no gun was in service in is a gap."""
+    data = [None if row[figure] is None else float(row[figure] * 100) for row in per_bucket.values()]
+    return {
+        "type": "bar" if figure == "utilisation" else "line",
+        "labels": [bucket_label(key, granularity) for key in per_bucket],
+        "datasets": [{"label": str(label), "data": data}],
+        "unit": "%",
+        "xTitle": str(Granularity(granularity).label),
+        "yTitle": str(axis),
+        **({} if figure == "utilisation" else {"zeroBased": False, "yMax": 100}),
+    }
 
 
 class PileStatusView(StatisticsView):

@@ -261,7 +261,7 @@ def pages(today) -> list[tuple[str, str]]:
         ("year-on-year (this year)", f"/analytics/year-on-year/?start={today.replace(month=1, day=1)}&end={today}"),
         ("charging power", "/analytics/power/"),
         ("usage rate (this month)", f"/analytics/usage/?{month}"),
-        ("usage rate (this year)", f"/analytics/usage/?start={today.replace(month=1, day=1)}&end={today}"),
+        ("usage rate (this year by month)", f"/analytics/usage/?{year}"),
         ("pile status", "/analytics/pile-status/"),
         ("order list (page 1)", "/orders/"),
         ("order list (page 50, one station)", "/orders/?page=50&station=1"),

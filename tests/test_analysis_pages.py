@@ -334,6 +334,80 @@ def test_usage_over_months_equals_the_raw_orders_and_status_days(client, analyst
     assert downtime > 0
 
 
+def percent(part, whole) -> float:
+    """A share as the usage charts show it: rounded as the page rounds it, in per cent."""
+    return float((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) * 100)
+
+
+@pytest.mark.parametrize(
+    "granularity, start, end",
+    [
+        ("day", date(2026, 3, 27), date(2026, 4, 2)),  # the 23-hour day, an outage's gun faulted
+        ("month", date(2025, 12, 15), date(2026, 3, 29)),  # parts of two months around whole ones
+        ("year", date(2025, 11, 1), date(2026, 2, 15)),  # a year end
+    ],
+)
+def test_usage_over_time_equals_the_raw_orders_and_status_days_of_each_bucket(
+    client, analyst, network, granularity, start, end
+):
+    Pile.objects.update(created_at=datetime(2025, 1, 1, tzinfo=zoneinfo.ZoneInfo("UTC")))
+    piles = list(Pile.objects.filter(station__in=network.stations).select_related("station"))
+    for pile in piles:
+        gun = pile.guns.first()
+        StatusChange.objects.create(pile=pile, status=OnlineStatus.OFFLINE, at=datetime(2026, 1, 30, tzinfo=UTC))
+        StatusChange.objects.create(pile=pile, status=OnlineStatus.ONLINE, at=datetime(2026, 2, 2, tzinfo=UTC))
+        StatusChange.objects.create(pile=pile, gun=gun, status=GunStatus.FAULTED, at=datetime(2026, 3, 28, tzinfo=UTC))
+        StatusChange.objects.create(pile=pile, gun=gun, status=GunStatus.AVAILABLE, at=datetime(2026, 4, 3, tzinfo=UTC))
+    rollups_rebuild()
+    response = client.get("/analytics/usage/", {"start": start, "end": end, "granularity": granularity})
+    utilisation, availability = response.context["utilisation_chart"], response.context["availability_chart"]
+
+    def bucket(day: date) -> str:
+        return {"day": f"{day:%Y-%m-%d}", "month": f"{day:%Y-%m}", "year": f"{day:%Y}"}[granularity]
+
+    charging, down, capacity = Counter(), Counter(), Counter()
+    raw = reference_days(ChargingOrder.objects.select_related("station"), key=lambda order: order.pile_id)
+    guns = {pile.pk: pile.guns.count() for pile in piles}
+    for (pile_id, day), figures in raw.items():
+        if start <= day <= end and pile_id in guns:
+            charging[bucket(day)] += figures["charging_seconds"]
+    for day in PileDaily.objects.filter(pile__in=piles, date__range=(start, end)):
+        down[bucket(day.date)] += day.offline_seconds * guns[day.pile_id] + day.faulted_seconds
+    day = start
+    while day <= end:
+        for pile in piles:
+            first, last = day_bounds(day, pile.station.time_zone)
+            capacity[bucket(day)] += guns[pile.pk] * int((last - first).total_seconds())
+        day += timedelta(days=1)
+    labels = sorted(capacity)
+    assert utilisation["labels"] == availability["labels"] == labels
+    assert utilisation["datasets"][0]["data"] == [percent(charging[key], capacity[key]) for key in labels]
+    assert availability["datasets"][0]["data"] == [100 - percent(down[key], capacity[key]) for key in labels]
+    assert sum(charging.values()) and sum(down.values())
+
+
+def test_usage_over_time_counts_a_pile_from_when_it_came_into_service(client, analyst, berlin):
+    """The Single pile, added on 10 June at noon, held a session from 5 June at 10:00: each day
+    counts its gun from then; the days before count the Double pile's two guns alone."""
+    station, double, single, guns = berlin
+    zone = zoneinfo.ZoneInfo("Europe/Berlin")
+    Pile.objects.filter(pk=single.pk).update(created_at=datetime(2026, 6, 10, 12, tzinfo=zone))
+    started = datetime(2026, 6, 5, 10, tzinfo=zone)
+    ChargingOrderFactory(gun=guns[2], started_at=started, stopped_at=started + timedelta(hours=2))
+    rollups_rebuild(now=datetime(2026, 7, 1, tzinfo=zoneinfo.ZoneInfo("UTC")))
+    params = {"station": station.pk, "start": "2026-06-03", "end": "2026-06-06", "granularity": "day"}
+    chart = client.get("/analytics/usage/", params).context["utilisation_chart"]
+    day = 24 * 3600
+    assert chart["datasets"][0]["data"] == [0.0, 0.0, percent(2 * 3600, 2 * day + 14 * 3600), 0.0]
+    # The month: both piles' whole time, as the ranking counts it.
+    response = client.get(
+        "/analytics/usage/", {**params, "start": "2026-06-01", "end": "2026-06-10", "granularity": "month"}
+    )
+    [value] = response.context["utilisation_chart"]["datasets"][0]["data"]
+    assert value == float(response.context["network"]["utilisation"] * 100)
+    assert response.context["network"]["capacity_seconds"] == 2 * 10 * day + (24 * 5 + 14) * 3600
+
+
 def test_usage_refuses_a_reversed_range(client, analyst, network):
     response = client.get("/analytics/usage/", {"start": "2026-02-01", "end": "2026-01-01"})
     assert response.status_code == 200

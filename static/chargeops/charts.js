@@ -1,5 +1,6 @@
 // Draws every <canvas data-chart="ID"> from the JSON in <script id="ID">: {type, labels,
-// datasets: [{label, data}], unit, xTitle, yTitle, stacked}. One palette and one look for every chart.
+// datasets: [{label, data}], unit, xTitle, yTitle, stacked, zeroBased (default true), yMax}. One
+// palette and one look for every chart.
 // window.chargeopsCharts(root, options) draws the charts under `root` again (a section that
 // refreshes by itself).
 (function () {
@@ -18,11 +19,12 @@
     return unit ? text + " " + unit : text;
   }
 
-  function dataset(set, index, type) {
+  function dataset(set, index, type, points) {
     var colour = palette[index % palette.length];
     var look = {
       doughnut: { backgroundColor: palette, borderColor: "#fff", borderWidth: 2 },
-      line: { backgroundColor: colour, borderColor: colour, borderWidth: 2, pointRadius: 0, tension: 0.25, spanGaps: false },
+      // Points on a line of a few dozen values (one value alone is a point, not a line).
+      line: { backgroundColor: colour, borderColor: colour, borderWidth: 2, pointRadius: points <= 40 ? 3 : 0, tension: 0.25, spanGaps: false },
       bar: { backgroundColor: colour, borderColor: colour, borderWidth: 0, borderRadius: 3, maxBarThickness: 36 },
     }[type === "pie" ? "doughnut" : type] || {};
     return Object.assign(look, set);
@@ -33,7 +35,7 @@
     if (!source) return;
     var spec = JSON.parse(source.textContent);
     var round = spec.type === "doughnut" || spec.type === "pie";
-    var datasets = spec.datasets.map(function (set, index) { return dataset(set, index, spec.type); });
+    var datasets = spec.datasets.map(function (set, index) { return dataset(set, index, spec.type, spec.labels.length); });
     var options = Object.assign({
       responsive: true,
       maintainAspectRatio: false,
@@ -65,7 +67,8 @@
           ticks: { autoSkip: true, maxRotation: 45 },
         },
         y: {
-          beginAtZero: true,
+          beginAtZero: spec.zeroBased !== false,
+          max: spec.yMax,
           title: { display: !!spec.yTitle, text: spec.yTitle },
           ticks: { precision: whole ? 0 : undefined, callback: function (value) { return number(value, ""); } },
         },
