@@ -15,6 +15,9 @@ from .selectors import Period, Scope, user_today
 # A statistic covers at most this many days: ten years of daily buckets is already too many
 # bars, and the longest range operators ask for.
 MAX_DAYS = 3660
+# The granularity a range gets when none is chosen: days up to two months, months up to three
+# years, years beyond (a chart of at most about 60 days or 36 months).
+AUTO_DAYS, AUTO_MONTHS = 62, 1096
 
 
 class NameChoiceIterator(forms.models.ModelChoiceIterator):
@@ -80,14 +83,16 @@ class FigureFilterForm(ScopeFilterForm):
 
     start = forms.DateField(required=False, label=_("From"), validators=[validate_day], widget=DayInput())
     end = forms.DateField(required=False, label=_("To"), validators=[validate_day], widget=DayInput())
-    granularity = forms.ChoiceField(choices=Granularity, required=False, label=_("Granularity"))
+    granularity = forms.ChoiceField(
+        choices=[("", _("Automatic")), *Granularity.choices], required=False, label=_("Granularity")
+    )
 
     def __init__(self, data=None, *, user, granular=True):
         super().__init__(data, user=user)
         if not granular:
             del self.fields["granularity"]
         if not self.is_bound:
-            self.initial = {"start": self.default_period().start, "end": self.today, "granularity": Granularity.DAY}
+            self.initial = {"start": self.default_period().start, "end": self.today}
 
     def default_period(self) -> Period:
         return Period(self.today.replace(day=1), self.today)
@@ -111,7 +116,12 @@ class FigureFilterForm(ScopeFilterForm):
 
     @property
     def chosen_granularity(self) -> str:
-        return self._valid("granularity") or Granularity.DAY
+        """The granularity chosen, or the one that fits the range."""
+        chosen = self._valid("granularity")
+        if chosen:
+            return chosen
+        days = (self.period.end - self.period.start).days + 1
+        return Granularity.DAY if days <= AUTO_DAYS else Granularity.MONTH if days <= AUTO_MONTHS else Granularity.YEAR
 
     def quick_ranges(self) -> list[tuple[str, date, date]]:
         """Ranges a click away: (label, start, end)."""
@@ -128,12 +138,10 @@ class FigureFilterForm(ScopeFilterForm):
 
 
 class ComparisonFilterForm(FigureFilterForm):
-    """Month-on-month and year-on-year: the range, and the figure its chart compares."""
+    """Month-on-month and year-on-year: the range, the granularity of its chart over time and
+    the figure its charts compare."""
 
     figure = forms.ChoiceField(choices=Figure, required=False, label=_("Chart"))
-
-    def __init__(self, data=None, *, user):
-        super().__init__(data, user=user, granular=False)
 
     @property
     def chosen_figure(self) -> str:

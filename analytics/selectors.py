@@ -492,10 +492,13 @@ def faults_per_pile(scope: Scope, period: Period, cause: str | None = None) -> l
     return sorted(result, key=lambda row: (-row["faults"], row["station"].name, row["pile"].name))
 
 
-def order_comparison(scope: Scope, period: Period, base: Period) -> list[dict]:
+def order_comparison(scope: Scope, period: Period, base: Period, granularity: str) -> tuple[list[dict], dict, dict]:
     """Per station: each order figure in the period, in the `base` period it is compared with,
-    and the change in per cent (None where the base is zero); most orders first."""
-    current, earlier = figures_read(scope, [(period, "station"), (base, "station")])
+    and the change in per cent (None where the base is zero); most orders first. Then the
+    figures of either range per bucket of the granularity. One round trip."""
+    current, earlier, *per_bucket = figures_read(
+        scope, [(period, "station"), (base, "station"), (period, granularity), (base, granularity)]
+    )
     empty = dict.fromkeys(FIGURE_NAMES, 0)
     rows = []
     for station in scope.station_objects.values():
@@ -508,7 +511,7 @@ def order_comparison(scope: Scope, period: Period, base: Period) -> list[dict]:
             row[f"{figure.value}_base"] = then[figure]
             row[f"{figure.value}_change"] = change(now[figure], then[figure])
         rows.append(row)
-    return sorted(rows, key=lambda row: (-row["orders"], row["station"].name))
+    return sorted(rows, key=lambda row: (-row["orders"], row["station"].name)), *per_bucket
 
 
 # Availability the US NEVI rule asks of every charging port: more than 97 % of the time.

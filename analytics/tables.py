@@ -52,7 +52,7 @@ class ChangeColumn(tables.Column):
     """A change in per cent with its sign, "—" where the base was zero."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", NUMBER)
+        kwargs.setdefault("attrs", {**NUMBER, "td": {"class": "number nowrap"}})
         kwargs.setdefault("default", "—")
         super().__init__(*args, **kwargs)
 

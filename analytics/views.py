@@ -194,8 +194,9 @@ class StatisticsView(TemplateView):
                 previous=self.period.previous(),
                 year_before=self.period.year_before(),
                 granularity=self.granularity,
+                # A range a click away gets the granularity that fits it.
                 quick_ranges=[
-                    (label, self.query(start=start.isoformat(), end=end.isoformat()))
+                    (label, self.query(start=start.isoformat(), end=end.isoformat(), granularity=None))
                     for label, start, end in self.form.quick_ranges()
                 ],
             )
@@ -443,8 +444,12 @@ class ComparisonView(StatisticsView):
         return getattr(self.period, self.base)()
 
     @cached_property
+    def comparison(self):
+        return selectors.order_comparison(self.scope, self.period, self.base_period, self.granularity)
+
+    @property
     def rows(self):
-        return selectors.order_comparison(self.scope, self.period, self.base_period)
+        return self.comparison[0]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -477,7 +482,35 @@ class ComparisonView(StatisticsView):
             "xTitle": str(_("Station")),
             "yTitle": str(Figure(figure).label),
         }
+        _rows, current, base = self.comparison
+        context["time_chart"] = comparison_time_chart(
+            (self.period, current), (self.base_period, base), self.granularity, figure
+        )
         return context
+
+
+def comparison_time_chart(current: tuple, base: tuple, granularity: str, figure: str) -> dict:
+    """A figure per bucket of the range (a period and its figures per bucket) beside the range
+    compared with, bucket by bucket: the first day (month, year) of one beside the first of the
+    other. Where the two differ in length (a leap day), the shorter ends early."""
+    (period, per_bucket), (base_period, base_per_bucket) = current, base
+    keys, base_keys = selectors.buckets(period, granularity), selectors.buckets(base_period, granularity)
+
+    def values(figures, bucket_keys):
+        data = [float(figures.get(key, {}).get(figure) or 0) for key in bucket_keys[: len(keys)]]
+        return data + [None] * (len(keys) - len(data))
+
+    return {
+        "type": "line",
+        "labels": [bucket_label(key, granularity) for key in keys],
+        "datasets": [
+            {"label": _range_label(period), "data": values(per_bucket, keys)},
+            {"label": _range_label(base_period), "data": values(base_per_bucket, base_keys)},
+        ],
+        "unit": UNITS[figure],
+        "xTitle": str(Granularity(granularity).label),
+        "yTitle": str(Figure(figure).label),
+    }
 
 
 def chart_stations(total: int) -> dict | None:

@@ -94,6 +94,39 @@ def test_comparison_pages_equal_the_raw_orders(client, analyst, network, url, ba
     assert f"{base_start:%Y-%m-%d}" in chart["datasets"][1]["label"]
 
 
+@pytest.mark.parametrize("url, base_of", COMPARISONS)
+@pytest.mark.parametrize(
+    "granularity, start, end, bucket",
+    [
+        # A month end; month-on-month against a range that starts on Berlin's 25-hour day.
+        ("day", date(2026, 10, 30), date(2026, 11, 3), "%Y-%m-%d"),
+        ("month", date(2026, 10, 15), date(2026, 11, 14), "%Y-%m"),  # parts of two months each
+    ],
+)
+def test_comparison_over_time_sets_each_bucket_beside_the_one_in_its_place(
+    client, analyst, network, url, base_of, granularity, start, end, bucket
+):
+    response = client.get(url, {"start": start, "end": end, "granularity": granularity, "figure": "energy_kwh"})
+    chart = response.context["time_chart"]
+    mine = {s.pk for s in network.stations}
+    days = reference_days(ChargingOrder.objects.select_related("station"))
+
+    def per_bucket(first: date, last: date) -> list[Decimal]:
+        sums = Counter()
+        day = first
+        while day <= last:
+            sums[f"{day:{bucket}}"] += sum(days.get((s, day), {}).get("energy_kwh", 0) for s in mine)
+            day += timedelta(days=1)
+        return [sums[key] for key in sorted(sums)]
+
+    current, base = per_bucket(start, end), per_bucket(*base_of(start, end))
+    labels = sorted({f"{start + timedelta(days=n):{bucket}}" for n in range((end - start).days + 1)})
+    assert chart["labels"] == labels and len(current) == len(base) == len(labels)
+    assert [Decimal(str(value)) for value in chart["datasets"][0]["data"]] == current
+    assert [Decimal(str(value)) for value in chart["datasets"][1]["data"]] == base
+    assert sum(current) and sum(base)
+
+
 def test_comparison_never_shows_the_other_operators_station(client, analyst, network):
     response = client.get("/analytics/month-on-month/", {"station": network.other_station.pk})
     assert "station" in response.context["form"].errors

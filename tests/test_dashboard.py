@@ -188,6 +188,28 @@ def test_bad_filters_are_explained_and_the_default_range_shown(client, analyst, 
     assert client.get("/analytics/orders/", {"export": "pdf"}).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "start, end, granularity, buckets",
+    [
+        ("2026-01-01", "2026-03-03", "day", 62),
+        ("2026-01-01", "2026-03-04", "month", 3),
+        ("2023-12-01", "2026-11-30", "month", 36),
+        ("2023-11-30", "2026-11-30", "year", 4),
+    ],
+)
+def test_a_range_without_a_granularity_gets_the_one_that_fits_it(
+    client, analyst, network, start, end, granularity, buckets
+):
+    response = client.get("/analytics/energy/", {"start": start, "end": end})
+    assert response.context["granularity"] == granularity
+    assert len(response.context["card"]["chart"]["labels"]) == buckets
+    assert '<option value="" selected>Automatic</option>' in response.content.decode()
+    # A granularity chosen stays; a range a click away fits its own.
+    response = client.get("/analytics/energy/", {"start": start, "end": end, "granularity": "day"})
+    assert response.context["granularity"] == "day"
+    assert all("granularity" not in query for _label, query in response.context["quick_ranges"])
+
+
 def test_work_order_and_fault_figures_equal_their_rows(client, admin_user, network):
     client.force_login(admin_user)
     pile = network.orders[0].pile
