@@ -174,16 +174,13 @@ def figures_read(scope: Scope, reads: list[tuple[Period, str | None]]) -> list[d
     todays = [{zone: today for zone, today in scope.zones_today.items() if today in period} for period, _by in reads]
     parts, params = [], []
     for index, (period, by) in enumerate(reads):
-        for model, ranges in _rolled_rows(scope, period, by):
-            # A part per range of days: each reads one stretch of the covering index alone,
-            # where two ranges in one part were read from the table through a bitmap.
-            for days in ranges:
-                if days[0] <= days[1]:
-                    sql, part_params = _rolled_sql(
-                        scope, model, days, todays[index] if model is StationDaily else {}, by, index
-                    )
-                    parts.append(sql)
-                    params += part_params
+        # A part per range of days: each reads one stretch of the covering index alone, where
+        # two ranges in one part were read from the table through a bitmap.
+        for model, first, last in _rolled_ranges(scope, period, by):
+            today = todays[index] if model is StationDaily else {}
+            sql, part_params = _rolled_sql(scope, model, (first, last), today, by, index)
+            parts.append(sql)
+            params += part_params
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for station_key, day_key, index, *sums in cursor.fetchall():
@@ -219,6 +216,15 @@ def _rolled_rows(
         return [(daily, [(period.start, period.end)])]
     around = [(period.start, months[0] - timedelta(days=1)), (months[1] + timedelta(days=1), period.end)]
     return [(daily, around), (monthly, [months])]
+
+
+def _rolled_ranges(scope: Scope, period: Period, by: str | None, daily=StationDaily, monthly=StationMonthly):
+    """(model, first day, last day) of each range of `_rolled_rows` that holds a day: a part of
+    a statement each, which reads one stretch of an index."""
+    for model, ranges in _rolled_rows(scope, period, by, daily, monthly):
+        for first, last in ranges:
+            if first <= last:
+                yield model, first, last
 
 
 # The figures of a statistics page come from a UNION of up to eight summed parts. Built with
@@ -605,18 +611,14 @@ def _pile_sums(scope: Scope, period: Period, pile_ids: list[int]) -> dict[int, d
     date) seeks a range, not an OR of them) and which sums the parts per pile, so that a
     network's piles come back once each, not once per range."""
     adapt, parts, params = connection.ops.adapt_datefield_value, [], []
-    for model, ranges in _rolled_rows(scope, period, None, daily=PileDaily, monthly=PileMonthly):
-        for first, last in ranges:
-            if first <= last:
-                piles, pile_params = any_of_sql("pile_id", pile_ids)
-                parts.append(
-                    "SELECT pile_id, SUM(orders) AS o, SUM(charging_seconds) AS c, SUM(offline_seconds) AS f, "
-                    f"SUM(faulted_seconds) AS d FROM {model._meta.db_table} "
-                    f"WHERE {piles} AND date BETWEEN %s AND %s GROUP BY pile_id"
-                )
-                params += [*pile_params, adapt(first), adapt(last)]
-    if not parts:
-        return {}
+    for model, first, last in _rolled_ranges(scope, period, None, daily=PileDaily, monthly=PileMonthly):
+        piles, pile_params = any_of_sql("pile_id", pile_ids)
+        parts.append(
+            "SELECT pile_id, SUM(orders) AS o, SUM(charging_seconds) AS c, SUM(offline_seconds) AS f, "
+            f"SUM(faulted_seconds) AS d FROM {model._meta.db_table} "
+            f"WHERE {piles} AND date BETWEEN %s AND %s GROUP BY pile_id"
+        )
+        params += [*pile_params, adapt(first), adapt(last)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT pile_id, SUM(o), SUM(c), SUM(f), SUM(d) FROM ({' UNION ALL '.join(parts)}) parts GROUP BY pile_id",
@@ -703,15 +705,13 @@ def _bucket_charging(scope: Scope, period: Period, granularity: str) -> dict[dat
     they stand (today's too, as the pile roll-ups the rankings read): one statement."""
     day_key, adapt = BUCKET_SQL[connection.vendor][granularity], connection.ops.adapt_datefield_value
     parts, params = [], []
-    for model, ranges in _rolled_rows(scope, period, granularity):
-        for first, last in ranges:
-            if first <= last:
-                stations, station_params = any_of_sql("station_id", scope.station_ids())
-                parts.append(
-                    f"SELECT {day_key}, SUM(charging_seconds) FROM {model._meta.db_table} "
-                    f"WHERE {stations} AND date BETWEEN %s AND %s GROUP BY {day_key}"
-                )
-                params += [*station_params, adapt(first), adapt(last)]
+    for model, first, last in _rolled_ranges(scope, period, granularity):
+        stations, station_params = any_of_sql("station_id", scope.station_ids())
+        parts.append(
+            f"SELECT {day_key}, SUM(charging_seconds) FROM {model._meta.db_table} "
+            f"WHERE {stations} AND date BETWEEN %s AND %s GROUP BY {day_key}"
+        )
+        params += [*station_params, adapt(first), adapt(last)]
     charging: dict[date, int] = defaultdict(int)
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
@@ -726,19 +726,15 @@ def _bucket_downtime(scope: Scope, period: Period, granularity: str, guns: dict[
     downtime alone (an index holds just those days): one statement."""
     day_key, adapt = BUCKET_SQL[connection.vendor][granularity], connection.ops.adapt_datefield_value
     parts, params = [], []
-    for model, ranges in _rolled_rows(scope, period, granularity, daily=PileDaily, monthly=PileMonthly):
-        for first, last in ranges:
-            if first <= last:
-                piles, pile_params = any_of_sql("pile_id", list(guns))
-                parts.append(
-                    f"SELECT {day_key}, pile_id, SUM(offline_seconds), SUM(faulted_seconds) "
-                    f"FROM {model._meta.db_table} WHERE (offline_seconds > 0 OR faulted_seconds > 0) "
-                    f"AND date BETWEEN %s AND %s AND {piles} GROUP BY {day_key}, pile_id"
-                )
-                params += [adapt(first), adapt(last), *pile_params]
+    for model, first, last in _rolled_ranges(scope, period, granularity, daily=PileDaily, monthly=PileMonthly):
+        piles, pile_params = any_of_sql("pile_id", list(guns))
+        parts.append(
+            f"SELECT {day_key}, pile_id, SUM(offline_seconds), SUM(faulted_seconds) "
+            f"FROM {model._meta.db_table} WHERE (offline_seconds > 0 OR faulted_seconds > 0) "
+            f"AND date BETWEEN %s AND %s AND {piles} GROUP BY {day_key}, pile_id"
+        )
+        params += [adapt(first), adapt(last), *pile_params]
     down: dict[date, int] = defaultdict(int)
-    if not parts:
-        return down
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for day, pile, offline, faulted in cursor.fetchall():

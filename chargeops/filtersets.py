@@ -60,6 +60,8 @@ class BaseFilterSet(django_filters.FilterSet):
 
 
 class PileChoiceField(django_filters.fields.ModelChoiceField):
+    """A pile, named with its station (piles of a network share names: "Pile 01")."""
+
     def label_from_instance(self, obj):
         return f"{obj.name} · {obj.station}"
 
