@@ -116,15 +116,6 @@ class Scope:
         that reaches a station by `path`."""
         return Q(**{f"{path}__any_of": self.station_ids(zone)})
 
-    @cached_property
-    def live_figures(self) -> dict[int, dict]:
-        """Today's order figures of each station, summed from its raw orders: read once per
-        scope, as every period that holds a station's today adds the same figures."""
-        live = ChargingOrder.objects.filter(self.station_filter()).filter(
-            _today_condition(self, self.zones_today, "started_at")
-        )
-        return {row.pop("station"): row for row in live.values("station").annotate(**LIVE_SUMS).order_by()}
-
 
 def change(current, base) -> Decimal | None:
     """The relative change from `base` to `current` in per cent, None where the base is zero."""
@@ -147,23 +138,14 @@ def _bucket_of(day: date, granularity: str) -> date:
     return day
 
 
-LIVE_SUMS = {
-    "orders": Count("pk"),
-    "energy_kwh": Sum("energy_kwh"),
-    "electricity_fee": Sum("electricity_fee"),
-    "service_fee": Sum("service_fee"),
-    "amount": Sum("amount"),
-    "charging_seconds": Sum(EpochSeconds("stopped_at") - EpochSeconds("started_at")),
-}
-
-
 def figures_read(scope: Scope, reads: list[tuple[Period, str | None]]) -> list[dict]:
     """The order figures of the scope for each (period, by) of `reads`, summed per `by`: a
     Granularity (keys are each bucket's first day), "station" or None (one total under the key
     None). Days before each station's today come from the roll-ups, its today from the raw
     orders. All in one round trip: the daily and monthly rows of every read in one UNION ALL,
     each part already summed per key (a station or a bucket's first day: two columns, as the
-    parts of a UNION share their types)."""
+    parts of a UNION share their types). Each station's today is one more part of the same
+    statement, summed from its raw orders once for every read that holds it."""
     totals: list[dict] = [defaultdict(lambda: dict.fromkeys(FIGURE_NAMES, 0)) for _read in reads]
 
     def add(index, key, row):
@@ -181,17 +163,24 @@ def figures_read(scope: Scope, reads: list[tuple[Period, str | None]]) -> list[d
             sql, part_params = _rolled_sql(scope, model, (first, last), today, by, index)
             parts.append(sql)
             params += part_params
+    if any(todays):
+        sql, live_params = _live_sql(scope)
+        parts.append(sql)
+        params += live_params
+    live = {}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for station_key, day_key, index, *sums in cursor.fetchall():
             row = _rolled_figures(sums)
-            if row["orders"]:
+            if index == LIVE:
+                live[station_key] = row
+            elif row["orders"]:
                 if isinstance(day_key, str):  # SQLite gives a computed date as text
                     day_key = date.fromisoformat(day_key)
                 add(index, station_key if station_key is not None else day_key, row)
 
     for index, (_period, by) in enumerate(reads):
-        for station_id, row in scope.live_figures.items() if todays[index] else ():
+        for station_id, row in live.items() if todays[index] else ():
             today = todays[index].get(scope.station_zones[station_id])
             if today is not None:
                 add(index, station_id if by == "station" else _bucket_of(today, by) if by else None, row)
@@ -247,6 +236,28 @@ BUCKET_SQL = {
         "station": "NULL",
     },
 }
+
+
+# The index under which `figures_read` reads each station's today from its raw orders.
+LIVE = -1
+
+
+def _live_sql(scope: Scope) -> tuple[str, list]:
+    """The part of `figures_read` that sums each station's orders of its today, the same sums
+    as a roll-up row's, under the index LIVE."""
+    d, adapt = Dialect(), connection.ops.adapt_datetimefield_value
+    sums = ", ".join(f"SUM({d.money(name, places)})" for name, places in FIGURES)
+    seconds = f"SUM({d.epoch('stopped_at')} - {d.epoch('started_at')})"
+    days, params = [], []
+    for zone, today in scope.zones_today.items():
+        stations, zone_params = any_of_sql("station_id", scope.station_ids(zone))
+        days.append(f"({stations} AND started_at >= %s AND started_at < %s)")
+        params += [*zone_params, *(adapt(bound) for bound in day_bounds(today, zone))]
+    sql = (
+        f"SELECT station_id, {BUCKET_SQL[connection.vendor][None]}, {LIVE}, COUNT(*), {sums}, {seconds} "
+        f"FROM {ChargingOrder._meta.db_table} WHERE {' OR '.join(days)} GROUP BY station_id"
+    )
+    return sql, params
 
 
 def _rolled_sql(
