@@ -89,10 +89,15 @@ class FigureFilterForm(ScopeFilterForm):
 
     def __init__(self, data=None, *, user, granular=True):
         super().__init__(data, user=user)
-        if not granular:
-            del self.fields["granularity"]
         if not self.is_bound:
             self.initial = {"start": self.default_period().start, "end": self.today}
+        if not granular:
+            del self.fields["granularity"]
+        else:
+            # "Automatic" says what it comes to for the range shown.
+            fitting = Granularity(self.fitting_granularity()).label
+            automatic = _("Automatic (%(granularity)s)") % {"granularity": fitting}
+            self.fields["granularity"].choices = [("", automatic), *Granularity.choices]
 
     def default_period(self) -> Period:
         return Period(self.today.replace(day=1), self.today)
@@ -117,9 +122,9 @@ class FigureFilterForm(ScopeFilterForm):
     @property
     def chosen_granularity(self) -> str:
         """The granularity chosen, or the one that fits the range."""
-        chosen = self._valid("granularity")
-        if chosen:
-            return chosen
+        return self._valid("granularity") or self.fitting_granularity()
+
+    def fitting_granularity(self) -> str:
         days = (self.period.end - self.period.start).days + 1
         return Granularity.DAY if days <= AUTO_DAYS else Granularity.MONTH if days <= AUTO_MONTHS else Granularity.YEAR
 

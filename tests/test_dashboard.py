@@ -203,7 +203,8 @@ def test_a_range_without_a_granularity_gets_the_one_that_fits_it(
     response = client.get("/analytics/energy/", {"start": start, "end": end})
     assert response.context["granularity"] == granularity
     assert len(response.context["card"]["chart"]["labels"]) == buckets
-    assert '<option value="" selected>Automatic</option>' in response.content.decode()
+    label = {"day": "Day", "month": "Month", "year": "Year"}[granularity]
+    assert f'<option value="" selected>Automatic ({label})</option>' in response.content.decode()
     # A granularity chosen stays; a range a click away fits its own.
     response = client.get("/analytics/energy/", {"start": start, "end": end, "granularity": "day"})
     assert response.context["granularity"] == "day"
