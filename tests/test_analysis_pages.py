@@ -325,6 +325,23 @@ def test_usage_ranks_by_any_column_and_exports(client, analyst, network):
     assert sheet.max_row - 1 == Pile.objects.filter(station__in=network.stations).count()
 
 
+@pytest.fixture
+def outages(network):
+    """The network's piles in service since 2025, each offline from 30 January to 2 February
+    and one gun of each faulted from 28 March to 3 April 2026 (over Berlin's 23-hour day); the
+    roll-ups built."""
+    Pile.objects.update(created_at=datetime(2025, 1, 1, tzinfo=zoneinfo.ZoneInfo("UTC")))
+    piles = list(Pile.objects.filter(station__in=network.stations).select_related("station"))
+    for pile in piles:
+        gun = pile.guns.first()
+        StatusChange.objects.create(pile=pile, status=OnlineStatus.OFFLINE, at=datetime(2026, 1, 30, tzinfo=UTC))
+        StatusChange.objects.create(pile=pile, status=OnlineStatus.ONLINE, at=datetime(2026, 2, 2, tzinfo=UTC))
+        StatusChange.objects.create(pile=pile, gun=gun, status=GunStatus.FAULTED, at=datetime(2026, 3, 28, tzinfo=UTC))
+        StatusChange.objects.create(pile=pile, gun=gun, status=GunStatus.AVAILABLE, at=datetime(2026, 4, 3, tzinfo=UTC))
+    rollups_rebuild()
+    return piles
+
+
 @pytest.mark.parametrize(
     "start, end",
     [
@@ -333,17 +350,9 @@ def test_usage_ranks_by_any_column_and_exports(client, analyst, network):
         (date(2026, 2, 1), date(2026, 2, 15)),  # no whole month: an outage's end, the order over midnight
     ],
 )
-def test_usage_over_months_equals_the_raw_orders_and_status_days(client, analyst, network, start, end):
+def test_usage_over_months_equals_the_raw_orders_and_status_days(client, analyst, network, outages, start, end):
     """Whole months come from the pile months, the days around them from the pile days: the
     figures are the raw orders' of the range, the downtime the pile days' of the range."""
-    Pile.objects.update(created_at=datetime(2025, 1, 1, tzinfo=zoneinfo.ZoneInfo("UTC")))
-    for pile in Pile.objects.filter(station__in=network.stations):
-        gun = pile.guns.first()
-        StatusChange.objects.create(pile=pile, status=OnlineStatus.OFFLINE, at=datetime(2026, 1, 30, tzinfo=UTC))
-        StatusChange.objects.create(pile=pile, status=OnlineStatus.ONLINE, at=datetime(2026, 2, 2, tzinfo=UTC))
-        StatusChange.objects.create(pile=pile, gun=gun, status=GunStatus.FAULTED, at=datetime(2026, 3, 28, tzinfo=UTC))
-        StatusChange.objects.create(pile=pile, gun=gun, status=GunStatus.AVAILABLE, at=datetime(2026, 4, 3, tzinfo=UTC))
-    rollups_rebuild()
     response = client.get("/analytics/usage/", {"start": start, "end": end})
     assert response.status_code == 200
     rows = {row["pile"].pk: row for row in response.context["tables"][1]["table"].data}
@@ -381,17 +390,9 @@ def percent(part, whole) -> float:
     ],
 )
 def test_usage_over_time_equals_the_raw_orders_and_status_days_of_each_bucket(
-    client, analyst, network, granularity, start, end
+    client, analyst, outages, granularity, start, end
 ):
-    Pile.objects.update(created_at=datetime(2025, 1, 1, tzinfo=zoneinfo.ZoneInfo("UTC")))
-    piles = list(Pile.objects.filter(station__in=network.stations).select_related("station"))
-    for pile in piles:
-        gun = pile.guns.first()
-        StatusChange.objects.create(pile=pile, status=OnlineStatus.OFFLINE, at=datetime(2026, 1, 30, tzinfo=UTC))
-        StatusChange.objects.create(pile=pile, status=OnlineStatus.ONLINE, at=datetime(2026, 2, 2, tzinfo=UTC))
-        StatusChange.objects.create(pile=pile, gun=gun, status=GunStatus.FAULTED, at=datetime(2026, 3, 28, tzinfo=UTC))
-        StatusChange.objects.create(pile=pile, gun=gun, status=GunStatus.AVAILABLE, at=datetime(2026, 4, 3, tzinfo=UTC))
-    rollups_rebuild()
+    piles = outages
     response = client.get("/analytics/usage/", {"start": start, "end": end, "granularity": granularity})
     utilisation, availability = response.context["utilisation_chart"], response.context["availability_chart"]
 
