@@ -274,7 +274,9 @@ def test_usage_counts_a_pile_from_the_day_it_was_added(client, analyst, berlin):
 
 def test_usage_counts_a_pile_from_an_order_older_than_the_pile(client, analyst, berlin):
     """A pile added on 10 June that uploads a session it held from 5 June: its time in the
-    range starts at that order, so that its utilisation stays a share of its time."""
+    range starts at that order, so that its utilisation stays a share of its time, in the
+    ranking and in each day of the chart over time (the days before count the other pile's
+    two guns alone)."""
     station, double, single, guns = berlin
     zone = zoneinfo.ZoneInfo("Europe/Berlin")
     Pile.objects.filter(pk=single.pk).update(created_at=datetime(2026, 6, 10, 12, tzinfo=zone))
@@ -290,6 +292,17 @@ def test_usage_counts_a_pile_from_an_order_older_than_the_pile(client, analyst, 
     response = client.get("/analytics/usage/", {"station": station.pk, "start": "2026-06-06", "end": "2026-06-10"})
     piles = {row["pile"].name: row for row in response.context["tables"][1]["table"].data}
     assert piles["Single"]["capacity_seconds"] == 12 * 3600
+    params = {"station": station.pk, "start": "2026-06-03", "end": "2026-06-06", "granularity": "day"}
+    chart = client.get("/analytics/usage/", params).context["utilisation_chart"]
+    day = 24 * 3600
+    assert chart["datasets"][0]["data"] == [0.0, 0.0, percent(2 * 3600, 2 * day + 14 * 3600), 0.0]
+    # The month: both piles' whole time, as the ranking counts it.
+    response = client.get(
+        "/analytics/usage/", {**params, "start": "2026-06-01", "end": "2026-06-10", "granularity": "month"}
+    )
+    [value] = response.context["utilisation_chart"]["datasets"][0]["data"]
+    assert value == float(response.context["network"]["utilisation"] * 100)
+    assert response.context["network"]["capacity_seconds"] == 2 * 10 * day + (24 * 5 + 14) * 3600
 
 
 def test_todays_downtime_grows_with_every_run_without_a_new_report(operator):
@@ -418,28 +431,6 @@ def test_usage_over_time_equals_the_raw_orders_and_status_days_of_each_bucket(
     assert utilisation["datasets"][0]["data"] == [percent(charging[key], capacity[key]) for key in labels]
     assert availability["datasets"][0]["data"] == [100 - percent(down[key], capacity[key]) for key in labels]
     assert sum(charging.values()) and sum(down.values())
-
-
-def test_usage_over_time_counts_a_pile_from_when_it_came_into_service(client, analyst, berlin):
-    """The Single pile, added on 10 June at noon, held a session from 5 June at 10:00: each day
-    counts its gun from then; the days before count the Double pile's two guns alone."""
-    station, double, single, guns = berlin
-    zone = zoneinfo.ZoneInfo("Europe/Berlin")
-    Pile.objects.filter(pk=single.pk).update(created_at=datetime(2026, 6, 10, 12, tzinfo=zone))
-    started = datetime(2026, 6, 5, 10, tzinfo=zone)
-    ChargingOrderFactory(gun=guns[2], started_at=started, stopped_at=started + timedelta(hours=2))
-    rollups_rebuild(now=datetime(2026, 7, 1, tzinfo=zoneinfo.ZoneInfo("UTC")))
-    params = {"station": station.pk, "start": "2026-06-03", "end": "2026-06-06", "granularity": "day"}
-    chart = client.get("/analytics/usage/", params).context["utilisation_chart"]
-    day = 24 * 3600
-    assert chart["datasets"][0]["data"] == [0.0, 0.0, percent(2 * 3600, 2 * day + 14 * 3600), 0.0]
-    # The month: both piles' whole time, as the ranking counts it.
-    response = client.get(
-        "/analytics/usage/", {**params, "start": "2026-06-01", "end": "2026-06-10", "granularity": "month"}
-    )
-    [value] = response.context["utilisation_chart"]["datasets"][0]["data"]
-    assert value == float(response.context["network"]["utilisation"] * 100)
-    assert response.context["network"]["capacity_seconds"] == 2 * 10 * day + (24 * 5 + 14) * 3600
 
 
 def test_usage_refuses_a_reversed_range(client, analyst, network):
