@@ -13,7 +13,7 @@ from django.utils.hashable import make_hashable
 from django.utils.html import format_html
 from django_tables2.columns import ManyToManyColumn
 from django_tables2.columns.linkcolumn import BaseLinkColumn
-from django_tables2.utils import Accessor, call_with_appropriate
+from django_tables2.utils import Accessor, signature
 
 
 def cell_reader(table, column, *, export: bool = False):
@@ -33,7 +33,7 @@ def cell_reader(table, column, *, export: bool = False):
             return default if value in empty else value
 
         return plain
-    render = column.value if export else column.render
+    render = _caller(column.value if export else column.render)
     link = None if export else _link_writer(column.link)
 
     def rendered(row):
@@ -48,10 +48,27 @@ def cell_reader(table, column, *, export: bool = False):
             "bound_row": row,
             "table": table,
         }
-        content = call_with_appropriate(render, arguments)
+        content = render(arguments)
         return link(content, **arguments) if link else content
 
     return rendered
+
+
+def _caller(fn):
+    """`call_with_appropriate(fn, arguments)` of django-tables2, with `fn`'s signature read
+    once rather than at every cell (inspecting it cost a cell more than drawing it): `fn`
+    called with the arguments it names, or with all of them if it takes `**kwargs`; None
+    where it names one that is not there."""
+    names, catch_all = signature(fn)
+    if catch_all:
+        return lambda arguments: fn(**arguments)
+
+    def call(arguments):
+        if any(name not in arguments for name in names):
+            return None
+        return fn(**{name: arguments[name] for name in names})
+
+    return call
 
 
 def _link_writer(link):
@@ -60,9 +77,11 @@ def _link_writer(link):
     here (django-tables2 computes and joins attributes for each cell)."""
     if not link or link.attrs:
         return link
+    # A callable link (`linkify=lambda record: ...`) is called as the cell's render is.
+    compose = _caller(link.url) if callable(link.url) else (lambda arguments: link.compose_url(**arguments))
 
     def linked(content, **arguments):
-        href = link.compose_url(**arguments)
+        href = compose(arguments)
         return content if href is None else format_html('<a href="{}">{}</a>', href, content)
 
     return linked
