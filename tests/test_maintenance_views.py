@@ -88,7 +88,7 @@ def test_the_alarm_list_narrows_to_one_pile_by_a_link_and_says_so(client, operat
         assert "Select a valid choice" in page.content.decode()
 
 
-def test_a_piles_page_shows_its_latest_alarms_and_leads_to_all_of_them(client, operator, piles):
+def test_a_piles_page_shows_its_latest_alarms_and_leads_to_all_its_alarms_and_orders(client, operator, piles):
     from django.contrib.auth.models import Group, Permission
 
     signed_in(client, operator, Role.TECHNICIAN)
@@ -98,6 +98,7 @@ def test_a_piles_page_shows_its_latest_alarms_and_leads_to_all_of_them(client, o
     page = client.get(piles["north"].get_absolute_url())
     assert list(page.context["recent_alarms"]) == alarms[:5]
     assert f'href="/maintenance/alarms/?pile={piles["north"].pk}"' in page.content.decode()
+    assert f'href="/orders/?pile={piles["north"].pk}"' in page.content.decode()
     assert not list(client.get(PileFactory(station=piles["north"].station).get_absolute_url()).context["recent_alarms"])
 
     # Someone who may see piles but not alarms sees neither the alarms nor the link.
@@ -108,7 +109,7 @@ def test_a_piles_page_shows_its_latest_alarms_and_leads_to_all_of_them(client, o
     client.force_login(user)
     page = client.get(piles["north"].get_absolute_url())
     assert page.status_code == 200 and "recent_alarms" not in page.context
-    assert "/maintenance/alarms/" not in page.content.decode()
+    assert "/maintenance/alarms/" not in page.content.decode() and "/orders/?pile=" not in page.content.decode()
 
 
 def test_an_alarm_is_acknowledged_from_its_page_and_a_work_order_opened_from_it(client, operator, piles):
