@@ -66,10 +66,15 @@ class Period:
 
 
 def _year_before(day: date) -> date:
+    return same_date_year_before(day) or day.replace(year=day.year - 1, day=28)
+
+
+def same_date_year_before(day: date) -> date | None:
+    """The same date one year earlier; None for 29 February."""
     try:
         return day.replace(year=day.year - 1)
     except ValueError:
-        return day.replace(year=day.year - 1, day=28)
+        return None
 
 
 @dataclass(frozen=True)

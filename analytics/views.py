@@ -435,6 +435,9 @@ class ComparisonView(StatisticsView):
     permission = ORDER_FIGURES
     form_class = ComparisonFilterForm
     base = "previous"  # the Period method giving the range compared with
+    # Whether the chart over time sets each bucket beside the same date of the base range
+    # rather than the one in the same place.
+    same_dates = False
 
     def get_tables(self):
         return {"stations": (_("By station"), StationComparisonTable(self.rows))}
@@ -484,28 +487,39 @@ class ComparisonView(StatisticsView):
         }
         _rows, current, base = self.comparison
         context["time_chart"] = comparison_time_chart(
-            (self.period, current), (self.base_period, base), self.granularity, figure
+            (self.period, current),
+            (self.base_period, base),
+            self.granularity,
+            figure,
+            same_dates=self.same_dates,
         )
+        context["same_dates"] = self.same_dates
         return context
 
 
-def comparison_time_chart(current: tuple, base: tuple, granularity: str, figure: str) -> dict:
+def comparison_time_chart(current: tuple, base: tuple, granularity: str, figure: str, *, same_dates: bool) -> dict:
     """A figure per bucket of the range (a period and its figures per bucket) beside the range
-    compared with, bucket by bucket: the first day (month, year) of one beside the first of the
-    other. Where the two differ in length (a leap day), the shorter ends early."""
+    compared with. Month-on-month sets them bucket by bucket: the first day (month, year) of
+    one beside the first of the other. Year-on-year (`same_dates`) sets each bucket beside the
+    same date a year earlier: 29 February has none there (a gap in the line), and a base
+    range's 29 February is in its totals but not on the chart."""
     (period, per_bucket), (base_period, base_per_bucket) = current, base
     keys, base_keys = selectors.buckets(period, granularity), selectors.buckets(base_period, granularity)
+    if same_dates:
+        beside = {key: selectors.same_date_year_before(key) for key in keys}
+    else:
+        # By month, the range of the same length before may span one month more or less.
+        beside = dict(zip(keys, base_keys, strict=False))
 
-    def values(figures, bucket_keys):
-        data = [float(figures.get(key, {}).get(figure) or 0) for key in bucket_keys[: len(keys)]]
-        return data + [None] * (len(keys) - len(data))
+    def value(figures, key):
+        return None if key is None else float(figures.get(key, {}).get(figure) or 0)
 
     return {
         "type": "line",
         "labels": [bucket_label(key, granularity) for key in keys],
         "datasets": [
-            {"label": _range_label(period), "data": values(per_bucket, keys)},
-            {"label": _range_label(base_period), "data": values(base_per_bucket, base_keys)},
+            {"label": _range_label(period), "data": [value(per_bucket, key) for key in keys]},
+            {"label": _range_label(base_period), "data": [value(base_per_bucket, beside.get(key)) for key in keys]},
         ],
         "unit": UNITS[figure],
         "xTitle": str(Granularity(granularity).label),
@@ -530,6 +544,7 @@ class MonthOnMonthView(ComparisonView):
 
 class YearOnYearView(ComparisonView):
     title = gettext_lazy("Year-on-year analysis")
+    same_dates = True
     base = "year_before"
 
 

@@ -127,6 +127,44 @@ def test_comparison_over_time_sets_each_bucket_beside_the_one_in_its_place(
     assert sum(current) and sum(base)
 
 
+# kWh charged at a station on each day around two leap days' 29 February.
+LEAP_DAYS = {
+    **{date(2023, 2, 27) + timedelta(days=n): kwh for n, kwh in enumerate([1, 2, 4, 5])},
+    **{date(2024, 2, 27) + timedelta(days=n): kwh for n, kwh in enumerate([10, 20, 30, 40, 50])},
+    **{date(2025, 2, 27) + timedelta(days=n): kwh for n, kwh in enumerate([100, 200, 400, 500])},
+}
+
+
+@pytest.mark.parametrize(
+    "start, base_line, base_total",
+    [
+        # 29 February 2024 has no date a year earlier: a gap in the earlier line.
+        (date(2024, 2, 27), [1, 2, None, 4, 5], 12),
+        # The earlier range's 29 February has no place on the chart; its total holds it.
+        (date(2025, 2, 27), [10, 20, 40, 50], 150),
+    ],
+)
+def test_year_on_year_over_time_sets_each_day_beside_the_same_date_a_year_earlier(
+    client, analyst, operator, start, base_line, base_total
+):
+    gun = GunFactory(pile__station=StationFactory(area__operator=operator, time_zone="Asia/Shanghai"))
+    for day, kwh in LEAP_DAYS.items():
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+        ChargingOrderFactory(gun=gun, started_at=noon, energy_kwh=Decimal(kwh))
+    rollups_rebuild()
+    end = date(start.year, 3, 2)
+    params = {"start": start, "end": end, "granularity": "day", "figure": "energy_kwh"}
+    response = client.get("/analytics/year-on-year/", params)
+    chart = response.context["time_chart"]
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    assert chart["labels"] == [f"{day:%Y-%m-%d}" for day in days]
+    assert chart["datasets"][0]["data"] == [LEAP_DAYS[day] for day in days]
+    assert chart["datasets"][1]["data"] == base_line
+    totals = {str(total["label"]): total for total in response.context["totals"]}
+    assert totals["Charging energy (kWh)"]["base"] == base_total
+    assert "beside the same date a year earlier" in response.content.decode()
+
+
 def test_comparison_never_shows_the_other_operators_station(client, analyst, network):
     response = client.get("/analytics/month-on-month/", {"station": network.other_station.pk})
     assert "station" in response.context["form"].errors
