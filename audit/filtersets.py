@@ -52,7 +52,7 @@ class AuditEntryFilterSet(BaseFilterSet):
     object_type = django_filters.ChoiceFilter(field_name="content_type", label=_("Object type"))
     user = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label=_("User"))
     day = OperatorDaysFilter(field_name="at", station_path="operator", label=_("Day (operator's time zone)"))
-    object_id = django_filters.NumberFilter(widget=forms.HiddenInput)
+    object_id = django_filters.NumberFilter(widget=forms.HiddenInput, label=_("Object"))
 
     class Meta:
         model = AuditEntry
@@ -63,3 +63,20 @@ class AuditEntryFilterSet(BaseFilterSet):
         user = self.request.user
         self.filters["object_type"].extra["choices"] = object_types(user, also=self.data.get("object_type", ""))
         self.filters["user"].queryset = people(user)
+
+    def linked_name(self, name, value):
+        """One object's history is named by what its latest entry calls it (the object may be
+        gone); an object the log has no entry about yet, by itself where the user may see it,
+        else by its id."""
+        if name != "object_id" or value is None:
+            return super().linked_name(name, value)
+        latest = self.qs.first()
+        if latest:
+            return latest.object_repr
+        content_type = ContentType.objects.filter(pk=self.form.cleaned_data.get("object_type") or None).first()
+        model = content_type.model_class() if content_type else None
+        if model is not None and hasattr(model.objects, "for_user"):
+            found = model.objects.for_user(self.request.user).filter(pk=value).first()
+            if found is not None:
+                return str(found)
+        return f"#{value}"

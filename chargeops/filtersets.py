@@ -32,20 +32,28 @@ class BaseFilterSet(django_filters.FilterSet):
                     filter_.queryset = queryset.for_user(user)
 
     def linked_filters(self) -> list[dict]:
-        """The objects a link chose rather than the bar (hidden choices of a model, such as a
-        pile): each one's label, the object or why it is wrong, and the query without it."""
+        """The objects a link chose rather than the bar (hidden filters it names, such as a
+        pile): each one's label, its name or why it is wrong, and the query without it."""
         linked = []
         for field in self.form.hidden_fields():
-            if not self.data.get(field.name) or not hasattr(field.field, "label_from_instance"):
+            if not self.data.get(field.name):
+                continue
+            chosen = None if field.errors else self.linked_name(field.name, self.form.cleaned_data.get(field.name))
+            if chosen is None and not field.errors:
                 continue
             query = self.data.copy()
             for name in (field.name, "page"):
                 query.pop(name, None)
-            chosen = None if field.errors else self.form.cleaned_data.get(field.name)
-            if chosen is not None:
-                chosen = field.field.label_from_instance(chosen)
             linked.append({"label": field.label, "chosen": chosen, "errors": field.errors, "query": query.urlencode()})
         return linked
+
+    def linked_name(self, name: str, value) -> str | None:
+        """How the bar names the value of hidden filter `name`: a model choice by its label;
+        None leaves the filter unshown."""
+        field = self.form.fields[name]
+        if value is None or not hasattr(field, "label_from_instance"):
+            return None
+        return field.label_from_instance(value)
 
     def search(self, queryset, name, value):
         value = value.strip()

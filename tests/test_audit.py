@@ -282,7 +282,7 @@ def test_a_deleted_object_is_listed_without_a_link(client, operator, admin_user)
 
 
 def test_the_log_filters(client, operator, admin_user, two_logs):
-    own, _theirs = two_logs
+    own, theirs = two_logs
     colleague = UserFactory(username="colleague", operator=operator)
     pile = PileFactory(station=own)
     pile_set_usage(user=colleague, pile=pile, usage_state=UsageState.DISABLED)
@@ -296,6 +296,25 @@ def test_the_log_filters(client, operator, admin_user, two_logs):
     assert {entry.object_repr for entry in listed(client, q="renamed")} == {"Own depot renamed"}
     history = listed(client, object_type=station_type, object_id=own.pk)
     assert [entry.action for entry in history] == ["update", "create"]
+    # The bar names the object by its latest name, and its × leads back to the whole log.
+    [chip] = client.get(URL, {"object_type": station_type, "object_id": own.pk}).context["filter"].linked_filters()
+    assert (chip["label"], chip["chosen"], chip["query"]) == (
+        "Object",
+        "Own depot renamed",
+        f"object_type={station_type}",
+    )
+    # An object with no entries yet is named by itself, unless it is another operator's.
+    quiet = StationFactory(area=own.area, name="Quiet depot")
+    AuditEntry.objects.filter(object_id=quiet.pk, content_type=station_type).delete()
+    for pk, named in [(quiet.pk, "Quiet depot"), (theirs.pk, f"#{theirs.pk}"), (10**9, "#1000000000")]:
+        chips = client.get(URL, {"object_type": station_type, "object_id": pk}).context["filter"].linked_filters()
+        assert [chip["chosen"] for chip in chips] == [named]
+    # A wrong object type is the type box's error; the object's chip still draws.
+    response = client.get(URL, {"object_type": "x", "object_id": own.pk})
+    assert "object_type" in response.context["filter"].form.errors
+    assert [chip["label"] for chip in response.context["filter"].linked_filters()] == ["Object"]
+    [chip] = client.get(URL, {"object_id": "abc"}).context["filter"].linked_filters()
+    assert chip["chosen"] is None and chip["errors"] == ["Enter a number."]
     # The object types offered are those of the log, named as people know them.
     form = client.get(URL).context["filter"].form
     assert dict(form.fields["object_type"].choices)[station_type] == "Charging station"
