@@ -6,7 +6,9 @@ Every page reads the same filter (area, station, a range of local days, granular
 with `?export=xlsx&table=<name>`.
 """
 
+import calendar
 import zoneinfo
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
@@ -494,6 +496,9 @@ class ComparisonView(StatisticsView):
             same_dates=self.same_dates,
         )
         context["same_dates"] = self.same_dates
+        if self.same_dates and self.granularity == Granularity.DAY:
+            context["leap_day"] = holds_29_february(self.period)
+            context["base_leap_day"] = holds_29_february(self.base_period)
         return context
 
 
@@ -525,6 +530,12 @@ def comparison_time_chart(current: tuple, base: tuple, granularity: str, figure:
         "xTitle": str(Granularity(granularity).label),
         "yTitle": str(Figure(figure).label),
     }
+
+
+def holds_29_february(period) -> bool:
+    return any(
+        date(year, 2, 29) in period for year in range(period.start.year, period.end.year + 1) if calendar.isleap(year)
+    )
 
 
 def chart_stations(total: int) -> dict | None:

@@ -162,7 +162,12 @@ def test_year_on_year_over_time_sets_each_day_beside_the_same_date_a_year_earlie
     assert chart["datasets"][1]["data"] == base_line
     totals = {str(total["label"]): total for total in response.context["totals"]}
     assert totals["Charging energy (kWh)"]["base"] == base_total
-    assert "beside the same date a year earlier" in response.content.decode()
+    page = response.content.decode()
+    assert "beside the same date a year earlier" in page
+    assert ("its place in the earlier line is empty" in page) == (start.year == 2024)
+    assert ("29 February has no place on the chart" in page) == (start.year == 2025)
+    page = client.get("/analytics/year-on-year/", {**params, "start": date(2025, 3, 1), "end": date(2025, 3, 2)})
+    assert "29 February" not in page.content.decode()
 
 
 def test_comparison_never_shows_the_other_operators_station(client, analyst, network):
