@@ -637,10 +637,11 @@ def _pile_sums(scope: Scope, period: Period, pile_ids: list[int]) -> dict[int, d
         params += [*pile_params, adapt(first), adapt(last)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT pile_id, SUM(o), SUM(c), SUM(f), SUM(d) FROM ({' UNION ALL '.join(parts)}) parts GROUP BY pile_id",
+            "SELECT pile_id, CAST(SUM(o) AS bigint), CAST(SUM(c) AS bigint), CAST(SUM(f) AS bigint), "
+            f"CAST(SUM(d) AS bigint) FROM ({' UNION ALL '.join(parts)}) parts GROUP BY pile_id",
             params,
         )
-        return {pile: dict(zip(PILE_SUMS, (int(value or 0) for value in row), strict=True)) for pile, *row in cursor}
+        return {pile: dict(zip(PILE_SUMS, row, strict=True)) for pile, *row in cursor}
 
 
 def _pile_first_orders(scope: Scope, period: Period, piles: list[PileRef], bounds: dict) -> dict[int, datetime]:
