@@ -143,6 +143,11 @@ def _bucket_of(day: date, granularity: str) -> date:
     return day
 
 
+def _bucket_key(day) -> date:
+    """A bucket's first day as the database gives it: SQLite gives a computed date as text."""
+    return date.fromisoformat(day) if isinstance(day, str) else day
+
+
 def figures_read(scope: Scope, reads: list[tuple[Period, str | None]]) -> list[dict]:
     """The order figures of the scope for each (period, by) of `reads`, summed per `by`: a
     Granularity (keys are each bucket's first day), "station" or None (one total under the key
@@ -180,9 +185,7 @@ def figures_read(scope: Scope, reads: list[tuple[Period, str | None]]) -> list[d
             if index == LIVE:
                 live[station_key] = row
             elif row["orders"]:
-                if isinstance(day_key, str):  # SQLite gives a computed date as text
-                    day_key = date.fromisoformat(day_key)
-                add(index, station_key if station_key is not None else day_key, row)
+                add(index, station_key if station_key is not None else _bucket_key(day_key), row)
 
     for index, (_period, by) in enumerate(reads):
         for station_id, row in live.items() if todays[index] else ():
@@ -386,7 +389,7 @@ def faults_per_bucket(
     rows = _fault_days(scope, period, cause).values("cause", bucket=bucket).annotate(faults=Sum("faults")).order_by()
     per_bucket: dict[date, dict[str, int]] = defaultdict(dict)
     for day, cause, faults in rows.values_list("bucket", "cause", "faults"):
-        per_bucket[date.fromisoformat(day) if isinstance(day, str) else day][cause] = faults
+        per_bucket[_bucket_key(day)][cause] = faults
     return per_bucket
 
 
@@ -627,8 +630,8 @@ def _pile_sums(scope: Scope, period: Period, pile_ids: list[int]) -> dict[int, d
     date) seeks a range, not an OR of them) and which sums the parts per pile, so that a
     network's piles come back once each, not once per range."""
     adapt, parts, params = connection.ops.adapt_datefield_value, [], []
+    piles, pile_params = any_of_sql("pile_id", pile_ids)
     for model, first, last in _rolled_ranges(scope, period, None, daily=PileDaily, monthly=PileMonthly):
-        piles, pile_params = any_of_sql("pile_id", pile_ids)
         parts.append(
             "SELECT pile_id, SUM(orders) AS o, SUM(charging_seconds) AS c, SUM(offline_seconds) AS f, "
             f"SUM(faulted_seconds) AS d FROM {model._meta.db_table} "
@@ -713,17 +716,13 @@ class _InService:
         return int(whole + part)
 
 
-def _bucket_key(day) -> date:
-    return date.fromisoformat(day) if isinstance(day, str) else day  # SQLite gives text
-
-
 def _bucket_charging(scope: Scope, period: Period, granularity: str) -> dict[date, int]:
     """Bucket -> the charging seconds of the scope's stations, from the station roll-ups as
     they stand (today's too, as the pile roll-ups the rankings read): one statement."""
     day_key, adapt = BUCKET_SQL[connection.vendor][granularity], connection.ops.adapt_datefield_value
     parts, params = [], []
+    stations, station_params = any_of_sql("station_id", scope.station_ids())
     for model, first, last in _rolled_ranges(scope, period, granularity):
-        stations, station_params = any_of_sql("station_id", scope.station_ids())
         parts.append(
             f"SELECT {day_key}, SUM(charging_seconds) FROM {model._meta.db_table} "
             f"WHERE {stations} AND date BETWEEN %s AND %s GROUP BY {day_key}"
@@ -743,8 +742,8 @@ def _bucket_downtime(scope: Scope, period: Period, granularity: str, guns: dict[
     downtime alone (an index holds just those days): one statement."""
     day_key, adapt = BUCKET_SQL[connection.vendor][granularity], connection.ops.adapt_datefield_value
     parts, params = [], []
+    piles, pile_params = any_of_sql("pile_id", list(guns))
     for model, first, last in _rolled_ranges(scope, period, granularity, daily=PileDaily, monthly=PileMonthly):
-        piles, pile_params = any_of_sql("pile_id", list(guns))
         parts.append(
             f"SELECT {day_key}, pile_id, SUM(offline_seconds), SUM(faulted_seconds) "
             f"FROM {model._meta.db_table} WHERE (offline_seconds > 0 OR faulted_seconds > 0) "
