@@ -222,18 +222,24 @@ def import_jobs_expire(*, now=None) -> int:
     for job in stale:
         _finish(job, ImportStatus.EXPIRED, _("Not confirmed in time: upload the file again."))
         count += 1
-    hour_ago = now - timedelta(hours=1)
-    stopped = ImportJob.objects.filter(status__in=ImportStatus.running()).filter(
-        Q(started_at__lt=hour_ago) | Q(started_at__isnull=True, created_at__lt=hour_ago)
-    )
-    for job in stopped:
+    for job in _stopped(ImportJob.objects.filter(status__in=ImportStatus.running()), now):
         _finish(job, ImportStatus.FAILED, _("The import stopped unexpectedly: nothing was imported."))
         count += 1
-    forgotten = ImportJob.objects.filter(created_at__lt=now - timedelta(days=settings.IMPORT_HISTORY_DAYS))
-    for job in forgotten.exclude(file=""):
+    return count + _forget(ImportJob.objects.filter(created_at__lt=now - timedelta(days=settings.IMPORT_HISTORY_DAYS)))
+
+
+def _stopped(running, now):
+    """The jobs of `running` (imports or exports still running) whose phase began an hour
+    ago or more, or that have waited that long for a worker: their worker died."""
+    hour_ago = now - timedelta(hours=1)
+    return running.filter(Q(started_at__lt=hour_ago) | Q(started_at__isnull=True, created_at__lt=hour_ago))
+
+
+def _forget(jobs) -> int:
+    """Delete `jobs` (imports or exports) and their files; how many there were."""
+    for job in jobs.exclude(file=""):
         job.file.delete(save=False)
-    count += forgotten.delete()[0]
-    return count
+    return jobs.delete()[0]
 
 
 def export_job_create(*, user, title: str, path: str, export_format: str) -> ExportJob:
@@ -298,16 +304,9 @@ def export_jobs_expire(*, now=None) -> int:
     """Housekeeping: an export's file is kept EXPORT_KEEP_HOURS, then the export is forgotten;
     one that has run for an hour is taken as stopped (its worker died)."""
     now = now or timezone.now()
-    hour_ago = now - timedelta(hours=1)
-    stopped = ExportJob.objects.filter(status__in=ExportStatus.running()).filter(
-        Q(started_at__lt=hour_ago) | Q(started_at__isnull=True, created_at__lt=hour_ago)
-    )
-    count = stopped.update(
+    count = _stopped(ExportJob.objects.filter(status__in=ExportStatus.running()), now).update(
         status=ExportStatus.FAILED,
         finished_at=now,
         message=_("The export stopped unexpectedly: export from its page again."),
     )
-    forgotten = ExportJob.objects.filter(created_at__lt=now - timedelta(hours=settings.EXPORT_KEEP_HOURS))
-    for job in forgotten.exclude(file=""):
-        job.file.delete(save=False)
-    return count + forgotten.delete()[0]
+    return count + _forget(ExportJob.objects.filter(created_at__lt=now - timedelta(hours=settings.EXPORT_KEEP_HOURS)))
