@@ -51,6 +51,15 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
         assert cursor.fetchone()[0] == 20000
 
 
+@pytest.mark.django_db
+def test_postgresql_plans_without_jit_and_with_parallel_workers_for_large_scans_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the settings of a PostgreSQL connection; this run uses another database")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('parallel_setup_cost')")
+        assert cursor.fetchone() == ("off", "10000")
+
+
 def test_the_production_settings_pass_the_deploy_check():
     """With HTTPS on, a strong key and its host names, `check --deploy` finds nothing to warn."""
     test_only = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the browser tests set the last
