@@ -42,12 +42,20 @@ class ScopeFilterForm(forms.Form):
         super().__init__(data or None)
         self.user = user
         self.today = user_today(user)
+        # The whole network: its stations, which every statistic reads, are the station
+        # options too, and it is the scope when no area or station is chosen.
+        self.network = Scope(user)
         scope_choice_fields(self.fields, user)
         for name in ("area", "station"):
             field = self.fields[name]
             field.empty_label = _("All")
             field.iterator = NameChoiceIterator
             field.widget.choices = field.choices
+        stations = self.fields["station"]
+        stations.choices = [
+            ("", stations.empty_label),
+            *((pk, station.name) for pk, station in self.network.station_objects.items()),
+        ]
 
     def clean(self):
         data = super().clean()
@@ -61,7 +69,8 @@ class ScopeFilterForm(forms.Form):
 
     @property
     def scope(self) -> Scope:
-        return Scope(self.user, area=self._valid("area"), station=self._valid("station"))
+        area, station = self._valid("area"), self._valid("station")
+        return Scope(self.user, area=area, station=station) if area or station else self.network
 
 
 class PileStatusFilterForm(ScopeFilterForm):

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.db.models import Count, Sum
 
 from piles.choices import OnlineStatus
-from piles.models import Gun, Pile
+from piles.models import Pile
 
 from .models import Area, Station
 
@@ -28,16 +28,21 @@ def _no_piles() -> dict[str, int]:
     return {"total": 0, **dict.fromkeys(OnlineStatus.values, 0)}
 
 
-def _counted_by_status(piles) -> dict:
-    """Station id -> how many of `piles` are in each online status, plus `total`: grouped by
-    station and status in the database, so that the status rule is written into the query once
-    (a count filtered per status would repeat it four times)."""
+def _counted_by_status(piles, *, live_power: bool = False) -> dict:
+    """Station id -> how many of `piles` are in each online status, plus `total` (and, if
+    asked, `live_kw`: the sum of its guns' live power): grouped by station and status in the
+    database, so that the status rule is written into the query once (a count filtered per
+    status would repeat it four times)."""
     counts: dict = {}
-    rows = piles.with_online_status().values_list("station", "online_status").annotate(n=Count("pk")).order_by()
-    for station, status, n in rows:
+    # With the power, each pile comes once per gun: its count is of distinct piles.
+    sums = {"n": Count("pk", distinct=True), "kw": Sum("guns__live_power_kw")} if live_power else {"n": Count("pk")}
+    rows = piles.with_online_status().values_list("station", "online_status").annotate(**sums).order_by()
+    for station, status, n, *power in rows:
         station_counts = counts.setdefault(station, _no_piles())
         station_counts[status] += n
         station_counts["total"] += n
+        if live_power:
+            station_counts["live_kw"] = station_counts.get("live_kw", 0) + (power[0] or 0)
     return counts
 
 
@@ -64,14 +69,7 @@ def pile_status_per_station(user, *conditions) -> dict[int, dict[str, int]]:
 def station_map_points(user, stations: Iterable[Station]) -> list[dict]:
     """The user's stations (every station the user may see, read by the caller) with their
     coordinates, pile counts by online status and live power (sum of its guns), for the map."""
-    counts = pile_status_per_station(user)
-    power = dict(
-        Gun.objects.for_user(user)
-        .values("pile__station")
-        .annotate(kw=Sum("live_power_kw"))
-        .order_by()
-        .values_list("pile__station", "kw")
-    )
+    counts = _counted_by_status(Pile.objects.for_user(user), live_power=True)
     empty = _no_piles()
     return [
         {
@@ -81,7 +79,7 @@ def station_map_points(user, stations: Iterable[Station]) -> list[dict]:
             "lat": float(station.latitude),
             "lng": float(station.longitude),
             "url": station.get_absolute_url(),
-            "live_kw": float(power.get(station.pk) or 0),
+            "live_kw": float(counts.get(station.pk, {}).get("live_kw") or 0),
             **{key: counts.get(station.pk, empty)[key] for key in empty},
         }
         for station in stations

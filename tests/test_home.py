@@ -1,6 +1,8 @@
 import json
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from piles.choices import GunStatus
@@ -66,3 +68,24 @@ def test_a_new_operator_without_stations_sees_every_page_empty(client, operator,
         response = client.get(path)
         assert response.status_code == 200, path
         assert all(not entry["table"].data for entry in response.context["tables"]), path
+
+
+def test_the_dashboard_reads_a_fixed_few_queries_however_large_the_network(client, operator, admin_user):
+    """Signing in (session, user with operator, roles, permissions), the network's stations
+    (the map's, the scope's and the station options alike), its piles by status with their
+    power, the order figures, the work orders, the faults and the area options: ten."""
+
+    def dashboard_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return [query["sql"] for query in queries]
+
+    client.force_login(admin_user)
+    area = AreaFactory(operator=operator)
+    GunFactory(pile=PileFactory(station=StationFactory(area=area)))
+    few = dashboard_queries()
+    for _ in range(3):
+        GunFactory(pile=PileFactory(station=StationFactory(area=AreaFactory(operator=operator))))
+    many = dashboard_queries()
+    assert len(many) == len(few) <= 10
+    assert sum('FROM "stations_station"' in sql for sql in many) == 1
