@@ -1,4 +1,5 @@
 import json
+import re
 from decimal import Decimal
 
 from django.db import connection
@@ -89,3 +90,21 @@ def test_the_dashboard_reads_a_fixed_few_queries_however_large_the_network(clien
     many = dashboard_queries()
     assert len(many) == len(few) <= 10
     assert sum('FROM "stations_station"' in sql for sql in many) == 1
+
+
+def test_the_station_filter_lists_the_network_s_stations_and_keeps_the_chosen_one(
+    client, operator, other_operator, admin_user
+):
+    area = AreaFactory(operator=operator)
+    second, first = StationFactory(area=area, name="Zhangjiang Park"), StationFactory(area=area, name="Hongqiao Hub")
+    StationFactory(area=AreaFactory(operator=other_operator), name="Elsewhere")
+    client.force_login(admin_user)
+    for path in ("/", "/analytics/orders/", "/analytics/usage/"):
+        page = client.get(path, {"station": second.pk}).content.decode()
+        select = page.split('<select name="station"')[1].split("</select>")[0]
+        options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', select)
+        assert options == [
+            ("", "", "All"),
+            (str(first.pk), "", "Hongqiao Hub"),
+            (str(second.pk), " selected", "Zhangjiang Park"),
+        ], path
