@@ -23,7 +23,7 @@ from django.db.models.functions import TruncMonth, TruncYear
 from django.urls import reverse
 from django.utils import timezone
 
-from chargeops.db import any_of_sql
+from chargeops.db import any_of_sql, shared_ids_sql
 from maintenance.choices import FaultCause, WorkOrderStatus
 from maintenance.models import Alarm, WorkOrder, WorkOrderEvent
 from orders.models import ChargingOrder, PowerSample
@@ -629,19 +629,19 @@ def _pile_sums(scope: Scope, period: Period, pile_ids: list[int]) -> dict[int, d
     pile roll-ups: one statement, whose parts each sum a range of days (the index of (pile,
     date) seeks a range, not an OR of them) and which sums the parts per pile, so that a
     network's piles come back once each, not once per range."""
-    adapt, parts, params = connection.ops.adapt_datefield_value, [], []
-    piles, pile_params = any_of_sql("pile_id", pile_ids)
+    adapt, parts = connection.ops.adapt_datefield_value, []
+    with_ids, in_ids, params = shared_ids_sql(pile_ids)
     for model, first, last in _rolled_ranges(scope, period, None, daily=PileDaily, monthly=PileMonthly):
         parts.append(
             "SELECT pile_id, SUM(orders) AS o, SUM(charging_seconds) AS c, SUM(offline_seconds) AS f, "
             f"SUM(faulted_seconds) AS d FROM {model._meta.db_table} "
-            f"WHERE {piles} AND date BETWEEN %s AND %s GROUP BY pile_id"
+            f"WHERE {in_ids.format(column='pile_id')} AND date BETWEEN %s AND %s GROUP BY pile_id"
         )
-        params += [*pile_params, adapt(first), adapt(last)]
+        params += [adapt(first), adapt(last)]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pile_id, CAST(SUM(o) AS bigint), CAST(SUM(c) AS bigint), CAST(SUM(f) AS bigint), "
-            f"CAST(SUM(d) AS bigint) FROM ({' UNION ALL '.join(parts)}) parts GROUP BY pile_id",
+            f"WITH {with_ids} SELECT pile_id, CAST(SUM(o) AS bigint), CAST(SUM(c) AS bigint), "
+            f"CAST(SUM(f) AS bigint), CAST(SUM(d) AS bigint) FROM ({' UNION ALL '.join(parts)}) parts GROUP BY pile_id",
             params,
         )
         return {pile: dict(zip(PILE_SUMS, row, strict=True)) for pile, *row in cursor}
@@ -741,18 +741,18 @@ def _bucket_downtime(scope: Scope, period: Period, granularity: str, guns: dict[
     for every gun of the pile, faulted for the gun. Read from the pile roll-ups' rows with any
     downtime alone (an index holds just those days): one statement."""
     day_key, adapt = BUCKET_SQL[connection.vendor][granularity], connection.ops.adapt_datefield_value
-    parts, params = [], []
-    piles, pile_params = any_of_sql("pile_id", list(guns))
+    parts = []
+    with_ids, in_ids, params = shared_ids_sql(guns)
     for model, first, last in _rolled_ranges(scope, period, granularity, daily=PileDaily, monthly=PileMonthly):
         parts.append(
             f"SELECT {day_key}, pile_id, SUM(offline_seconds), SUM(faulted_seconds) "
             f"FROM {model._meta.db_table} WHERE (offline_seconds > 0 OR faulted_seconds > 0) "
-            f"AND date BETWEEN %s AND %s AND {piles} GROUP BY {day_key}, pile_id"
+            f"AND date BETWEEN %s AND %s AND {in_ids.format(column='pile_id')} GROUP BY {day_key}, pile_id"
         )
-        params += [adapt(first), adapt(last), *pile_params]
+        params += [adapt(first), adapt(last)]
     down: dict[date, int] = defaultdict(int)
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(f"WITH {with_ids} {' UNION ALL '.join(parts)}", params)
         for day, pile, offline, faulted in cursor.fetchall():
             down[_bucket_key(day)] += int(offline) * guns[pile] + int(faulted)
     return down

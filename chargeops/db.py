@@ -121,5 +121,19 @@ def any_of_sql(column: str, ids, db_type: str = "bigint") -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
+def shared_ids_sql(ids, db_type: str = "bigint") -> tuple[str, str, list]:
+    """`ids` for a statement whose parts each test a column against them: a WITH clause's
+    entry `ids` that holds them, the test (`{column}` to fill in) and its parameters. psycopg
+    sends hundreds of ids once, not once per part, and PostgreSQL plans each part without
+    weighing each id (a network's 600 piles cost a part about 0.6 ms of planning)."""
+    ids = [int(value) for value in ids]
+    if connection.vendor == "postgresql":
+        array = f"CAST(%s AS {db_type}[])"
+        return f"ids AS (SELECT {array} AS a)", f"{{column}} = ANY(CAST((SELECT a FROM ids) AS {db_type}[]))", [ids]
+    values = ", ".join(["(%s)"] * len(ids)) if ids else None
+    table = f"ids (a) AS (VALUES {values})" if values else "ids (a) AS (SELECT NULL WHERE 0)"
+    return table, "{column} IN (SELECT a FROM ids)", ids
+
+
 ForeignKey.register_lookup(AnyOf)
 IntegerField.register_lookup(AnyOf)
