@@ -21,6 +21,7 @@ from analytics.models import (
 )
 from analytics.services import day_bounds, rollup_days_close, rollup_mark_since, rollups_rebuild, rollups_update
 from analytics.tasks import rollups_update_task
+from chargeops.db import shared_ids_sql
 from maintenance.choices import AlarmStatus, ErrorCode, FaultCause
 from maintenance.services import alarm_raise
 from orders.models import ChargingOrder
@@ -374,3 +375,13 @@ def test_the_covering_unique_constraint_is_a_plain_unique_one_on_sqlite():
     assert "UNIQUE" in sql and '"pile_id", "date"' in sql and "INCLUDE" not in sql
     assert constraint._check(PileDaily, sqlite) == []
     sqlite.close()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ids", [[], [2], [1, 3, 1000]])
+def test_the_ids_a_statement_shares_are_tested_alike_by_each_of_its_parts(ids):
+    with_ids, in_ids, params = shared_ids_sql(ids)
+    parts = [f"SELECT n FROM (SELECT {n} AS n) one WHERE {in_ids.format(column='n')}" for n in (1, 2, 3)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {with_ids} {' UNION ALL '.join(parts)}", params)
+        assert sorted(n for (n,) in cursor.fetchall()) == [n for n in (1, 2, 3) if n in ids]
