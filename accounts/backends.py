@@ -1,6 +1,8 @@
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Prefetch, Q
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import Prefetch
 
 from .models import User
 
@@ -22,17 +24,29 @@ class UserBackend(ModelBackend):
 
     def get_all_permissions(self, user_obj, obj=None):
         """Django's rule (the user's own permissions and their roles'; every one for a
-        superuser; none for an inactive user), read in one query where Django reads two:
-        every page asks for them, to draw its menu."""
+        superuser; none for an inactive user), read in one statement where Django builds and
+        reads two: every page asks for them, to draw its menu."""
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            permissions = Permission.objects.all()
+            sql = f"SELECT content_type.app_label, permission.codename FROM {PERMISSIONS}"
+            params = []
             if not user_obj.is_superuser:
-                permissions = permissions.filter(
-                    Q(pk__in=user_obj.user_permissions.through.objects.filter(user=user_obj).values("permission"))
-                    | Q(pk__in=Group.permissions.through.objects.filter(group__user=user_obj).values("permission"))
-                )
-            rows = permissions.values_list("content_type__app_label", "codename").order_by()
-            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+                sql += f" WHERE permission.id IN ({USER_PERMISSIONS}) OR permission.id IN ({ROLE_PERMISSIONS})"
+                params = [user_obj.pk, user_obj.pk]
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in cursor.fetchall()}
         return user_obj._perm_cache
+
+
+PERMISSIONS = (
+    f"{Permission._meta.db_table} permission JOIN {ContentType._meta.db_table} content_type "
+    "ON content_type.id = permission.content_type_id"
+)
+USER_PERMISSIONS = f"SELECT permission_id FROM {User.user_permissions.through._meta.db_table} WHERE user_id = %s"
+ROLE_PERMISSIONS = (
+    f"SELECT role.permission_id FROM {Group.permissions.through._meta.db_table} role "
+    f"JOIN {User.groups.through._meta.db_table} membership ON membership.group_id = role.group_id "
+    "WHERE membership.user_id = %s"
+)
