@@ -130,9 +130,10 @@ def shared_ids_sql(ids, db_type: str = "bigint") -> tuple[str, str, list]:
     if connection.vendor == "postgresql":
         array = f"CAST(%s AS {db_type}[])"
         return f"ids AS (SELECT {array} AS a)", f"{{column}} = ANY(CAST((SELECT a FROM ids) AS {db_type}[]))", [ids]
-    values = ", ".join(["(%s)"] * len(ids)) if ids else None
-    table = f"ids (a) AS (VALUES {values})" if values else "ids (a) AS (SELECT NULL WHERE 0)"
-    return table, "{column} IN (SELECT a FROM ids)", ids
+    test = "{column} IN (SELECT a FROM ids)"
+    if not ids:
+        return "ids (a) AS (SELECT NULL WHERE 0)", test, []
+    return f"ids (a) AS (VALUES {', '.join(['(%s)'] * len(ids))})", test, ids
 
 
 ForeignKey.register_lookup(AnyOf)
