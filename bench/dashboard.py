@@ -6,8 +6,9 @@
 For each N, on a fresh PostgreSQL database: loads N orders over three years (COPY) into a
 network of 60 stations in three time zones, times a full roll-up and an incremental one of a
 single changed day, then requests each page through the Django test client (10 warm requests,
-median), and then each page again with its figures aggregated from the raw orders instead of
-the roll-ups (the naive version). Prints each page's median, how many times faster than naive it
+median; three passes over the pages, around a pass of the naive version: each page's figure is
+its middle pass), the naive version being each page with its figures aggregated from the raw
+orders instead of the roll-ups. Prints each page's median, how many times faster than naive it
 is, the same for the part of the page the roll-ups serve (its order figures and usage sums), and
 at the end the ratio of the largest N to the smallest; a CPU check before and after the runs
 gives the machine's speed at the time. Not part of the test run.
@@ -350,18 +351,32 @@ def run(count: int, url: str) -> dict:
         f"\n{count:,} orders: loaded in {load:.1f} s; full roll-up of {days:,} station-days {full:.2f} s; "
         f"incremental roll-up of one day {incremental * 1000:.0f} ms"
     )
-    # Every page first, then every page again the naive way: a naive page scans the raw orders
-    # for seconds, which pushes the roll-ups and indexes out of the caches the next page reads.
+    # Every page, then every page again the naive way (a naive page scans the raw orders for
+    # seconds, which pushes the roll-ups and indexes out of the caches the next page reads),
+    # then every page twice more. A page's ten requests take half a second, a naive page's ten
+    # take seconds: a shared machine slowed for a minute (seen: by half) would count against
+    # one pass of the pages alone, so each page's median is the middle one of its three passes.
     timed = pages(user_today(analyst))
-    results = {name: median_ms(client, path) for name, path in timed}
+    passes = [{name: median_ms(client, path) for name, path in timed}]
     with naive():
         slow = {name: median_ms(client, path) for name, path in timed}
+    passes += [{name: median_ms(client, path) for name, path in timed} for _ in range(2)]
+    results = {
+        name: tuple(map(statistics.median, zip(*(run[name] for run in passes), strict=True))) for name, _ in timed
+    }
     # The page as a whole, then the part of it the roll-ups serve: its order figures and usage
     # sums (the rest of a page, the same in both versions, is signing in, forms and drawing).
-    print(f"  {'page':<36} {'median':>10} {'naive':>10} {'faster':>8}   {'reads':>8} {'naive':>10} {'faster':>8}")
+    print(
+        f"  {'page':<36} {'median':>10} {'passes':>13} {'naive':>10} {'faster':>8}"
+        f"   {'reads':>8} {'naive':>10} {'faster':>8}"
+    )
     for name, (fast, reads) in results.items():
         slow_page, slow_reads = slow[name]
-        line = f"  {name:<36} {fast:>8.1f}ms {slow_page:>8.1f}ms {slow_page / fast:>7.1f}x"
+        spread = [run[name][0] for run in passes]
+        line = (
+            f"  {name:<36} {fast:>8.1f}ms {min(spread):>5.1f}-{max(spread):>5.1f}ms"
+            f" {slow_page:>8.1f}ms {slow_page / fast:>7.1f}x"
+        )
         if reads >= 0.05:
             line += f"   {reads:>6.1f}ms {slow_reads:>8.1f}ms {slow_reads / reads:>7.1f}x"
         print(line)
