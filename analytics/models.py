@@ -83,6 +83,18 @@ class PileFigures(DailyFigures):
         abstract = True
 
 
+def downtime_index(name: str) -> models.Index:
+    """The days (or months) a pile was down at all, led by the date: the downtime of each day
+    or month of a network's year is read from these few rows, not from a row per pile and day
+    (or month) of every pile."""
+    return models.Index(
+        fields=["date"],
+        include=["pile", "offline_seconds", "faulted_seconds"],
+        condition=models.Q(offline_seconds__gt=0) | models.Q(faulted_seconds__gt=0),
+        name=name,
+    )
+
+
 class PileDaily(PileFigures):
     """One pile's figures and downtime for one local day of its station."""
 
@@ -94,16 +106,7 @@ class PileDaily(PileFigures):
         constraints = [
             CoveringUniqueConstraint(fields=["pile", "date"], include=PileFigures.COVERED, name="pile_daily_unique")
         ]
-        # The days a pile was down at all, led by the date: the downtime of each day of a
-        # network's year is read from these few rows, not from a row per pile and day.
-        indexes = [
-            models.Index(
-                fields=["date"],
-                include=["pile", "offline_seconds", "faulted_seconds"],
-                condition=models.Q(offline_seconds__gt=0) | models.Q(faulted_seconds__gt=0),
-                name="pile_daily_down_idx",
-            )
-        ]
+        indexes = [downtime_index("pile_daily_down_idx")]
 
 
 class PileMonthly(PileFigures):
@@ -119,16 +122,7 @@ class PileMonthly(PileFigures):
         constraints = [
             CoveringUniqueConstraint(fields=["pile", "date"], include=PileFigures.COVERED, name="pile_monthly_unique")
         ]
-        # As the daily rows': the downtime of each month of a network's years from the few
-        # months a pile was down at all (without it, the 600 piles' months are read to find them).
-        indexes = [
-            models.Index(
-                fields=["date"],
-                include=["pile", "offline_seconds", "faulted_seconds"],
-                condition=models.Q(offline_seconds__gt=0) | models.Q(faulted_seconds__gt=0),
-                name="pile_monthly_down_idx",
-            )
-        ]
+        indexes = [downtime_index("pile_monthly_down_idx")]
 
 
 class StationFaultDaily(ScopedModel):
