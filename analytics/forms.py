@@ -46,12 +46,10 @@ class ScopeFilterForm(forms.Form):
         # options too, and it is the scope when no area or station is chosen.
         self.network = Scope(user)
         scope_choice_fields(self.fields, user)
-        for name in ("area", "station"):
-            field = self.fields[name]
-            field.empty_label = _("All")
-            field.iterator = NameChoiceIterator
-            field.widget.choices = field.choices
-        stations = self.fields["station"]
+        areas, stations = self.fields["area"], self.fields["station"]
+        areas.empty_label = stations.empty_label = _("All")
+        areas.iterator = NameChoiceIterator
+        areas.widget.choices = areas.choices
         stations.choices = [
             ("", stations.empty_label),
             *((pk, station.name) for pk, station in self.network.station_objects.items()),
