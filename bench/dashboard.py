@@ -158,6 +158,56 @@ def orders_load(guns, count: int, now: datetime) -> float:
     return time.monotonic() - started
 
 
+def status_history_load(guns, now: datetime) -> tuple[int, float]:
+    """The status history a network's piles report, over the orders' three years: each
+    session's four gun statuses (Preparing, Charging, Finishing, Available), each pile's
+    outages (offline for 5 minutes to 4 hours, twice a month) and each gun's faults (Faulted
+    for 10 minutes to 12 hours, once every two months), in the order they happened. Returns
+    how many changes were written and the seconds taken."""
+    from django.db import connection
+
+    from piles.choices import GunStatus, OnlineStatus
+    from piles.models import StatusChange
+
+    rng = random.Random(2)
+    started = time.monotonic()
+    table, orders = StatusChange._meta.db_table, "orders_chargingorder"
+    first = now - timedelta(days=3 * 365)
+    months = 36
+    changes = []
+    for pile_id in sorted({gun.pile_id for gun in guns}):
+        changes.append((pile_id, None, OnlineStatus.ONLINE, first))
+        for _ in range(2 * months):
+            down = first + timedelta(seconds=rng.uniform(0, (now - first).total_seconds()))
+            changes.append((pile_id, None, OnlineStatus.OFFLINE, down))
+            changes.append((pile_id, None, OnlineStatus.ONLINE, down + timedelta(minutes=rng.uniform(5, 240))))
+    for gun in guns:
+        for _ in range(months // 2):
+            fault = first + timedelta(seconds=rng.uniform(0, (now - first).total_seconds()))
+            changes.append((gun.pile_id, gun.pk, GunStatus.FAULTED, fault))
+            changes.append((gun.pile_id, gun.pk, GunStatus.AVAILABLE, fault + timedelta(hours=rng.uniform(1 / 6, 12))))
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE outages (pile_id bigint, gun_id bigint, status text, at timestamptz)")
+        with cursor.connection.cursor().copy("COPY outages FROM STDIN") as copy:
+            for row in changes:
+                copy.write_row(row)
+        statuses = [GunStatus.PREPARING, GunStatus.CHARGING, GunStatus.FINISHING, GunStatus.AVAILABLE]
+        cursor.execute(
+            f"""INSERT INTO {table} (pile_id, gun_id, status, error_code, at)
+            SELECT pile_id, gun_id, status, '', at FROM (
+                SELECT o.pile_id, o.gun_id, s.status, s.at FROM {orders} o CROSS JOIN LATERAL (VALUES
+                    (%s, o.started_at - interval '1 minute'), (%s, o.started_at),
+                    (%s, o.stopped_at), (%s, o.stopped_at + interval '1 minute')) s (status, at)
+                UNION ALL SELECT pile_id, gun_id, status, at FROM outages
+            ) history ORDER BY at""",
+            statuses,
+        )
+        written = cursor.rowcount
+        cursor.execute("DROP TABLE outages")
+        cursor.execute("ANALYZE")
+    return written, time.monotonic() - started
+
+
 def naive_order_figures(scope, period, *, by=None):
     """The figures of one read of `analytics.selectors.figures_read`, aggregated from the raw
     orders."""
@@ -332,6 +382,7 @@ def run(count: int, url: str) -> dict:
     analyst, guns = network_create()
     now = timezone.now()
     load = orders_load(guns, count, now)
+    changes, history = status_history_load(guns, now)
     started = time.monotonic()
     days = rollups_rebuild(now=now)
     full = time.monotonic() - started
@@ -353,7 +404,8 @@ def run(count: int, url: str) -> dict:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(analyst)
     print(
-        f"\n{count:,} orders: loaded in {load:.1f} s; full roll-up of {days:,} station-days {full:.2f} s; "
+        f"\n{count:,} orders: loaded in {load:.1f} s, {changes:,} status changes in {history:.1f} s; "
+        f"full roll-up of {days:,} station-days {full:.2f} s; "
         f"incremental roll-up of one day {incremental * 1000:.0f} ms"
     )
     # Every page, then every page again the naive way (a naive page scans the raw orders for
