@@ -25,7 +25,7 @@ from chargeops.db import rows_insert
 from maintenance.models import Alarm
 from orders.models import ChargingOrder
 from piles.choices import GunStatus, OnlineStatus
-from piles.models import Pile, StatusChange
+from piles.models import Gun, Pile, StatusChange
 from stations.models import Station
 
 from .models import (
@@ -324,6 +324,38 @@ def _months_sql(d: Dialect, count: int) -> list[str]:
     ]
 
 
+def _down_sql(d: Dialect, now: str, span: str | None = None) -> str:
+    """The CTEs `off` and `flt` (pile_id, t0, t1 in epoch seconds): the pile's offline spells
+    and its guns' faulted ones. Each lasts from its change to the next change of the same pile
+    connection or gun (by time, then id), the latest until `now`. Each next change is one step
+    down an index, so a network's whole history is never put in order. `span`, a CTE of
+    (pile_id, s, e), keeps the spells of its piles that reach into [s, e): the changes in it
+    and each connection's or gun's last one before it."""
+    changes, guns = StatusChange._meta.db_table, Gun._meta.db_table
+    after = "(n.at, n.id) > (c.at, c.id) ORDER BY n.at, n.id LIMIT 1"
+    channels = {
+        "off": ("c.gun_id IS NULL", "n.pile_id = c.pile_id AND n.gun_id IS NULL", OnlineStatus.OFFLINE),
+        "flt": ("c.gun_id IS NOT NULL", "n.gun_id = c.gun_id", GunStatus.FAULTED),
+    }
+    ctes = []
+    for name, (own, same, status) in channels.items():
+        t1 = f"COALESCE({d.epoch(f'(SELECT n.at FROM {changes} n WHERE {same} AND {after})')}, {now})"
+        where = f"{own} AND c.status = '{status.value}'"
+        if span is not None:
+            # The connection (the pile itself) or each of its guns, and its last change before s.
+            if name == "off":
+                channel, last = f"{span} sp", "b.pile_id = sp.pile_id AND b.gun_id IS NULL"
+            else:
+                channel, last = f"{span} sp JOIN {guns} g ON g.pile_id = sp.pile_id", "b.gun_id = g.id"
+            within = f"SELECT c.id FROM {span} sp JOIN {changes} c ON c.pile_id = sp.pile_id AND c.at >= sp.s"
+            within += " AND c.at < sp.e"
+            before = f"SELECT (SELECT b.id FROM {changes} b WHERE {last} AND b.at < sp.s"
+            before += f" ORDER BY b.at DESC, b.id DESC LIMIT 1) FROM {channel}"
+            where += f" AND c.id IN ({within} UNION ALL {before})"
+        ctes.append(f"{name} AS (SELECT c.pile_id, {d.epoch('c.at')} AS t0, {t1} AS t1 FROM {changes} c WHERE {where})")
+    return ", ".join(ctes)
+
+
 def _pile_days_sql(d: Dialect, count: int) -> list[str]:
     """Orders per pile and day, and downtime from the status history: each status lasts until
     the pile's (or gun's) next one, the latest until now. Offline seconds come from the pile's
@@ -332,7 +364,6 @@ def _pile_days_sql(d: Dialect, count: int) -> list[str]:
     table = PileDaily._meta.db_table
     orders = ChargingOrder._meta.db_table
     piles = Pile._meta.db_table
-    changes = StatusChange._meta.db_table
     zero_figures = "0, " + ", ".join(["0"] * (len(FIGURES) + 1))
     money_parts = ", ".join(f"SUM({d.money(f'o.{column}', places)})" for column, places in FIGURES)
     seconds = f"SUM({d.epoch('o.stopped_at')} - {d.epoch('o.started_at')})"
@@ -341,7 +372,6 @@ def _pile_days_sql(d: Dialect, count: int) -> list[str]:
     flt = ("flt.t0", "flt.t1")
     totals = ", ".join(d.money_total(f"SUM(p.{column})", places) for column, places in FIGURES)
     keys = d.keys(count)
-    next_change = "LEAD(c.at) OVER (PARTITION BY c.pile_id, c.gun_id ORDER BY c.at, c.id)"
     return [
         f"WITH {keys} DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM k JOIN {piles} p ON p.station_id = k.station_id "
         f"WHERE p.id = {table}.pile_id AND k.day = {table}.date)",
@@ -350,12 +380,8 @@ def _pile_days_sql(d: Dialect, count: int) -> list[str]:
             SELECT p.id AS pile_id, k.day, k.s, k.e, k.s_ep, k.e_ep
             FROM k JOIN {piles} p ON p.station_id = k.station_id
         ),
-        ch AS (
-            SELECT c.pile_id, c.gun_id, c.status, {d.epoch("c.at")} AS t0, COALESCE({d.epoch(next_change)}, %s) AS t1
-            FROM {changes} c WHERE c.pile_id IN (SELECT pile_id FROM pk)
-        ),
-        off AS (SELECT pile_id, t0, t1 FROM ch WHERE gun_id IS NULL AND status = %s),
-        flt AS (SELECT pile_id, t0, t1 FROM ch WHERE gun_id IS NOT NULL AND status = %s),
+        span AS (SELECT pile_id, MIN(s) AS s, MAX(e) AS e FROM pk GROUP BY pile_id),
+        {_down_sql(d, "%s", span="span")},
         parts (pile_id, day, orders, energy_kwh, electricity_fee, service_fee, amount, charging, offline, faulted) AS (
             SELECT pk.pile_id, pk.day, COUNT(*), {money_parts}, {seconds}, 0, 0
             FROM pk JOIN {orders} o ON o.pile_id = pk.pile_id AND o.started_at >= pk.s AND o.started_at < pk.e
@@ -418,7 +444,7 @@ def _rebuild_sql() -> list[str]:
     per-day statements, so that both can be checked against the raw orders."""
     d = Dialect()
     orders, piles, stations = ChargingOrder._meta.db_table, Pile._meta.db_table, Station._meta.db_table
-    changes, alarms = StatusChange._meta.db_table, Alarm._meta.db_table
+    alarms = Alarm._meta.db_table
     station_daily, station_monthly, pile_daily, pile_monthly, fault_daily = (
         StationDaily._meta.db_table,
         StationMonthly._meta.db_table,
@@ -431,7 +457,6 @@ def _rebuild_sql() -> list[str]:
     # Rows from a day before `since` in UTC can still fall on `since` in a station's zone.
     recent = "(%(since)s::date IS NULL OR {at} >= %(since)s::date - 1)"
     order_day = "(o.started_at AT TIME ZONE s.time_zone)::date"
-    next_change = "LEAD(c.at) OVER (PARTITION BY c.pile_id, c.gun_id ORDER BY c.at, c.id)"
     day_start = "EXTRACT(EPOCH FROM (g.day::timestamp AT TIME ZONE s.time_zone))"
     day_end = "EXTRACT(EPOCH FROM ((g.day + 1)::timestamp AT TIME ZONE s.time_zone))"
     local_day = "(to_timestamp({}) AT TIME ZONE s.time_zone)::date"
@@ -464,13 +489,7 @@ def _rebuild_sql() -> list[str]:
         WHERE {recent.format(at="a.occurred_at")}
             AND {since.format(day="(a.occurred_at AT TIME ZONE s.time_zone)::date")}
         GROUP BY p.station_id, (a.occurred_at AT TIME ZONE s.time_zone)::date, a.cause""",
-        f"""WITH ch AS (
-            SELECT c.pile_id, c.gun_id, c.status, {d.epoch("c.at")} AS t0,
-                COALESCE({d.epoch(next_change)}, %(now)s) AS t1
-            FROM {changes} c
-        ),
-        off AS (SELECT pile_id, t0, t1 FROM ch WHERE gun_id IS NULL AND status = '{OnlineStatus.OFFLINE.value}'),
-        flt AS (SELECT pile_id, t0, t1 FROM ch WHERE gun_id IS NOT NULL AND status = '{GunStatus.FAULTED.value}'),
+        f"""WITH {_down_sql(d, "%(now)s")},
         down (pile_id, offline, faulted, t0, t1) AS (
             SELECT pile_id, 1, 0, t0, t1 FROM off
             UNION ALL SELECT pile_id, 0, 1, t0, t1 FROM flt
@@ -533,7 +552,8 @@ def _days_recompute(days: list[tuple[int, date]], now: datetime) -> None:
                 int(s.timestamp()),
                 int(e.timestamp()),
             ]
-        pile_extra = [now_ep, OnlineStatus.OFFLINE.value, GunStatus.FAULTED.value]
+        # The latest offline and faulted spells last until now.
+        pile_extra = [now_ep, now_ep]
         with connection.cursor() as cursor:
             for sql in _station_days_sql(d, len(batch)) + _fault_days_sql(d, len(batch)):
                 cursor.execute(sql, params)

@@ -218,8 +218,15 @@ class StatusChange(ScopedModel):
     operator_path = "pile__station__area__operator"
 
     pile = models.ForeignKey(Pile, verbose_name=_("pile"), on_delete=models.CASCADE, related_name="status_changes")
+    # Indexed with the time below, which serves the foreign key too.
     gun = models.ForeignKey(
-        Gun, verbose_name=_("gun"), on_delete=models.CASCADE, null=True, blank=True, related_name="status_changes"
+        Gun,
+        verbose_name=_("gun"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+        db_index=False,
     )
     status = models.CharField(_("status"), max_length=16)
     error_code = models.CharField(_("error code"), max_length=50, blank=True)
@@ -229,7 +236,15 @@ class StatusChange(ScopedModel):
         ordering = ["pile", "at", "pk"]
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
-        indexes = [models.Index(fields=["pile", "at"], name="status_change_pile_time_idx")]
+        # A spell of downtime lasts until the next change of the pile's connection or of the
+        # gun: the last two indexes find it in one step.
+        indexes = [
+            models.Index(fields=["pile", "at"], name="status_change_pile_time_idx"),
+            models.Index(fields=["gun", "at"], name="status_change_gun_time_idx"),
+            models.Index(
+                fields=["pile", "at"], name="status_change_connection_idx", condition=models.Q(gun__isnull=True)
+            ),
+        ]
 
     def __str__(self):
         return f"{self.gun or self.pile} {self.status} {self.at:%Y-%m-%d %H:%M:%S}"

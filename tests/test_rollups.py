@@ -234,6 +234,92 @@ def test_an_outage_with_no_further_report_counts_on_every_day_it_lasts(operator)
     assert rollup_days_close(now=now) == 0
 
 
+def reference_downtime(piles, zone: zoneinfo.ZoneInfo, now: datetime, days: list[date]) -> dict[tuple, tuple]:
+    """(pile id, day) -> (offline, faulted) seconds from the status history, worked out here:
+    each connection's and each gun's changes in order of time and id, each status lasting
+    until the next change of the same connection or gun (the last until `now`); a gun's
+    faulted time while its pile was offline counts as offline only."""
+
+    def spells(changes, status):
+        ordered = sorted(changes, key=lambda change: (change.at, change.pk))
+        ends = [change.at for change in ordered[1:]] + [now]
+        return [(change.at, end) for change, end in zip(ordered, ends, strict=True) if change.status == status]
+
+    def seconds(start, end):
+        return max(0, int((end - start).total_seconds()))
+
+    downtime = {}
+    for pile in piles:
+        changes = list(StatusChange.objects.filter(pile=pile))
+        off = spells([change for change in changes if change.gun_id is None], OnlineStatus.OFFLINE)
+        faulted = [
+            spell
+            for gun in pile.guns.all()
+            for spell in spells([change for change in changes if change.gun_id == gun.pk], GunStatus.FAULTED)
+        ]
+        for day in days:
+            first, last = day_bounds(day, str(zone))
+            offline = sum(seconds(max(start, first), min(end, last)) for start, end in off)
+            alone = 0
+            for start, end in faulted:
+                start, end = max(start, first), min(end, last)
+                alone += seconds(start, end) - sum(seconds(max(start, a), min(end, b)) for a, b in off)
+            downtime[(pile.pk, day)] = (offline, alone)
+    return downtime
+
+
+def test_downtime_of_each_day_follows_each_connection_and_gun_to_its_next_change(operator):
+    """Spells that began days before the day, a gun's many statuses between its faults, a
+    connection's changes far apart while its guns change often, and changes at the same
+    instant (ordered by id): the incremental path and the full rebuild give the downtime
+    worked out from the history itself."""
+    station = StationFactory(area__operator=operator, time_zone="Europe/Berlin")
+    piles = [PileFactory(station=station) for _ in range(2)]
+    guns = [GunFactory(pile=pile, connector_id=n) for pile in piles for n in (1, 2)]
+    rng = random.Random(7)
+    begin = datetime(2026, 10, 20, tzinfo=BERLIN)
+    now = datetime(2026, 11, 3, 15, 30, tzinfo=BERLIN)
+    for pile in piles:
+        change(pile, OnlineStatus.ONLINE, begin - timedelta(days=30))
+        at = begin
+        while at < now - timedelta(days=1):
+            change(pile, rng.choice([OnlineStatus.OFFLINE, OnlineStatus.ONLINE]), at)
+            at += timedelta(seconds=rng.randrange(600, 5 * 86400))
+    statuses = [GunStatus.PREPARING, GunStatus.CHARGING, GunStatus.FINISHING, GunStatus.AVAILABLE, GunStatus.FAULTED]
+    for gun in guns:
+        at = begin - timedelta(days=2)
+        while at < now - timedelta(hours=3):
+            status = rng.choice(statuses)
+            change(gun.pile, status, at, gun=gun)
+            if rng.random() < 0.2:  # reported again at the same instant: the later one holds
+                change(gun.pile, rng.choice(statuses), at, gun=gun)
+            at += timedelta(seconds=rng.randrange(60, 86400 if status == GunStatus.FAULTED else 4 * 3600))
+    # A pile offline since days before the last days, with its guns still reporting.
+    change(piles[0], OnlineStatus.OFFLINE, now - timedelta(days=3))
+    days = [date(2026, 10, 18) + timedelta(days=n) for n in range(17)]
+    expected = reference_downtime(piles, BERLIN, now, days)
+    assert sum(offline for offline, _faulted in expected.values()) > 0
+    assert sum(faulted for _offline, faulted in expected.values()) > 0
+
+    def downtime():
+        rows = PileDaily.objects.filter(pile__in=piles, date__in=days)
+        found = {(row.pile_id, row.date): (row.offline_seconds, row.faulted_seconds) for row in rows}
+        return {key: found.get(key, (0, 0)) for key in expected}
+
+    rollup_mark_since(station=station, since=day_bounds(days[0], "Europe/Berlin")[0], now=now)
+    rollups_update(now=now)
+    assert downtime() == expected
+    # One late day alone, in the middle of spells that began before it.
+    PileDaily.objects.all().delete()
+    rollup_mark_since(station=station, since=now - timedelta(days=2), now=now)
+    rollups_update(now=now)
+    late = {key: value for key, value in downtime().items() if key[1] >= days[-3]}
+    assert late == {key: value for key, value in expected.items() if key[1] >= days[-3]}
+    PileDaily.objects.all().delete()
+    rollups_rebuild(now=now)
+    assert downtime() == expected
+
+
 def test_the_rollup_command_runs_full_since_and_incremental(network, capsys):
     call_command("rollup", "--full")
     assert rolled(StationDaily) == reference_days(raw_orders())
