@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Func, Min, Q
+from django.db.models import BigIntegerField, Func, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from chargeops.db import rows_insert
@@ -184,14 +184,17 @@ def rollups_rebuild(*, since: date | None = None, now: datetime | None = None) -
 
 def _first_days(zones: dict[int, str]) -> Iterable[tuple[int, date]]:
     """(station, first local day) of every kind of row the roll-ups are made of."""
+    # Each station's or pile's earliest row, one step down its (owner, time) index each: a
+    # MIN per owner would read the whole table (millions of orders and status changes).
     firsts = [
-        ChargingOrder.objects.values("station").annotate(first=Min("started_at")).values_list("station", "first"),
-        Alarm.objects.values("pile__station").annotate(first=Min("occurred_at")).values_list("pile__station", "first"),
-        StatusChange.objects.values("pile__station").annotate(first=Min("at")).values_list("pile__station", "first"),
+        Station.objects.annotate(first=_earliest(ChargingOrder, "station", "started_at")).values_list("pk", "first"),
+        Pile.objects.annotate(first=_earliest(Alarm, "pile", "occurred_at")).values_list("station", "first"),
+        Pile.objects.annotate(first=_earliest(StatusChange, "pile", "at")).values_list("station", "first"),
     ]
     for rows in firsts:
         for station_id, first in rows.order_by():
-            yield station_id, local_date(first, zones[station_id])
+            if first is not None:
+                yield station_id, local_date(first, zones[station_id])
     for model in (StationDaily, StationFaultDaily):
         for station_id, first in (
             model.objects.values("station").annotate(first=Min("date")).values_list("station", "first").order_by()
@@ -204,6 +207,11 @@ def _first_days(zones: dict[int, str]) -> Iterable[tuple[int, date]]:
         .order_by()
     ):
         yield station_id, first
+
+
+def _earliest(model, owner: str, field: str) -> Subquery:
+    """The earliest `field` of `model`'s rows of the outer row (`owner` its foreign key)."""
+    return Subquery(model.objects.filter(**{owner: OuterRef("pk")}).order_by(field).values(field)[:1])
 
 
 # --- the statements ---------------------------------------------------------------------------
