@@ -738,10 +738,10 @@ def _bucket_charging(scope: Scope, period: Period, granularity: str) -> dict[dat
 
 def _bucket_downtime(scope: Scope, period: Period, granularity: str, pile_ids: list[int]) -> dict[date, int]:
     """Bucket -> the down gun-seconds of the piles: offline counts for every gun of the pile,
-    faulted for the gun. Read from the pile roll-ups' rows with any
-    downtime alone (an index holds just those days) and summed per bucket by the database, in
-    one statement: in a network with outages, nearly every pile has some downtime each month,
-    and a row per pile and bucket would be thousands."""
+    faulted for the gun. Read from the pile roll-ups' rows with any downtime alone (an index
+    holds just those days) and summed per bucket by the database, in one statement: in a
+    network with outages nearly every pile is down some time each month, and a row per pile
+    and bucket would be thousands."""
     day_key, adapt = BUCKET_SQL[connection.vendor][granularity], connection.ops.adapt_datefield_value
     parts = []
     with_ids, in_ids, params = shared_ids_sql(pile_ids)
