@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Func, Min, OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, Func, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from chargeops.db import rows_insert
@@ -186,27 +186,21 @@ def _first_days(zones: dict[int, str]) -> Iterable[tuple[int, date]]:
     """(station, first local day) of every kind of row the roll-ups are made of."""
     # Each station's or pile's earliest row, one step down its (owner, time) index each: a
     # MIN per owner would read the whole table (millions of orders and status changes).
-    firsts = [
-        Station.objects.annotate(first=_earliest(ChargingOrder, "station", "started_at")).values_list("pk", "first"),
-        Pile.objects.annotate(first=_earliest(Alarm, "pile", "occurred_at")).values_list("station", "first"),
-        Pile.objects.annotate(first=_earliest(StatusChange, "pile", "at")).values_list("station", "first"),
+    owners = {"station": (Station, "pk"), "pile": (Pile, "station")}
+    kinds = [
+        (ChargingOrder, "station", "started_at"),
+        (Alarm, "pile", "occurred_at"),
+        (StatusChange, "pile", "at"),
+        (StationDaily, "station", "date"),
+        (StationFaultDaily, "station", "date"),
+        (PileDaily, "pile", "date"),
     ]
-    for rows in firsts:
+    for model, owner, field in kinds:
+        owner_model, station = owners[owner]
+        rows = owner_model.objects.annotate(first=_earliest(model, owner, field)).values_list(station, "first")
         for station_id, first in rows.order_by():
             if first is not None:
-                yield station_id, local_date(first, zones[station_id])
-    for model in (StationDaily, StationFaultDaily):
-        for station_id, first in (
-            model.objects.values("station").annotate(first=Min("date")).values_list("station", "first").order_by()
-        ):
-            yield station_id, first
-    for station_id, first in (
-        PileDaily.objects.values("pile__station")
-        .annotate(first=Min("date"))
-        .values_list("pile__station", "first")
-        .order_by()
-    ):
-        yield station_id, first
+                yield station_id, local_date(first, zones[station_id]) if isinstance(first, datetime) else first
 
 
 def _earliest(model, owner: str, field: str) -> Subquery:
