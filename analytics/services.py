@@ -335,22 +335,31 @@ def _down_sql(d: Dialect, now: str, span: str | None = None) -> str:
     and each connection's or gun's last one before it."""
     changes, guns = StatusChange._meta.db_table, Gun._meta.db_table
     after = "(n.at, n.id) > (c.at, c.id) ORDER BY n.at, n.id LIMIT 1"
+    # Per CTE: its changes, the next change of the same connection or gun, its status, and
+    # (with `span`) each connection or gun of the span's piles with the test of its changes.
     channels = {
-        "off": ("c.gun_id IS NULL", "n.pile_id = c.pile_id AND n.gun_id IS NULL", OnlineStatus.OFFLINE),
-        "flt": ("c.gun_id IS NOT NULL", "n.gun_id = c.gun_id", GunStatus.FAULTED),
+        "off": (
+            "c.gun_id IS NULL",
+            "n.pile_id = c.pile_id AND n.gun_id IS NULL",
+            OnlineStatus.OFFLINE,
+            f"{span} sp",
+            "b.pile_id = sp.pile_id AND b.gun_id IS NULL",
+        ),
+        "flt": (
+            "c.gun_id IS NOT NULL",
+            "n.gun_id = c.gun_id",
+            GunStatus.FAULTED,
+            f"{span} sp JOIN {guns} g ON g.pile_id = sp.pile_id",
+            "b.gun_id = g.id",
+        ),
     }
+    within = f"SELECT c.id FROM {span} sp JOIN {changes} c ON c.pile_id = sp.pile_id AND c.at >= sp.s AND c.at < sp.e"
     ctes = []
-    for name, (own, same, status) in channels.items():
+    for name, (own, same, status, channel, last) in channels.items():
         t1 = f"COALESCE({d.epoch(f'(SELECT n.at FROM {changes} n WHERE {same} AND {after})')}, {now})"
         where = f"{own} AND c.status = '{status.value}'"
         if span is not None:
-            # The connection (the pile itself) or each of its guns, and its last change before s.
-            if name == "off":
-                channel, last = f"{span} sp", "b.pile_id = sp.pile_id AND b.gun_id IS NULL"
-            else:
-                channel, last = f"{span} sp JOIN {guns} g ON g.pile_id = sp.pile_id", "b.gun_id = g.id"
-            within = f"SELECT c.id FROM {span} sp JOIN {changes} c ON c.pile_id = sp.pile_id AND c.at >= sp.s"
-            within += " AND c.at < sp.e"
+            # The changes within the span, and each connection's or gun's last one before it.
             before = f"SELECT (SELECT b.id FROM {changes} b WHERE {last} AND b.at < sp.s"
             before += f" ORDER BY b.at DESC, b.id DESC LIMIT 1) FROM {channel}"
             where += f" AND c.id IN ({within} UNION ALL {before})"

@@ -166,12 +166,13 @@ def status_history_load(guns, now: datetime) -> tuple[int, float]:
     how many changes were written and the seconds taken."""
     from django.db import connection
 
+    from orders.models import ChargingOrder
     from piles.choices import GunStatus, OnlineStatus
     from piles.models import StatusChange
 
     rng = random.Random(2)
     started = time.monotonic()
-    table, orders = StatusChange._meta.db_table, "orders_chargingorder"
+    table, orders = StatusChange._meta.db_table, ChargingOrder._meta.db_table
     first = now - timedelta(days=3 * 365)
     months = 36
     changes = []
