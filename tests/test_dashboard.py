@@ -12,11 +12,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.choices import Role
+from analytics.selectors import user_today
+from analytics.services import rollups_update
 from maintenance.choices import FaultCause, WorkOrderStatus
 from orders.models import ChargingOrder
 
 from .analytics_data import order_local_date, reference_days
-from .factories import AlarmFactory, UserFactory, WorkOrderFactory
+from .factories import AlarmFactory, ChargingOrderFactory, GunFactory, UserFactory, WorkOrderFactory
 
 
 def reference(station_ids, start: date, end: date) -> dict:
@@ -165,6 +167,13 @@ def test_another_operators_numbers_are_never_counted(client, operator, other_ope
         cards(response)["orders"]["value"]
         == reference({network.other_station.pk}, date(2025, 11, 1), date(2026, 11, 30))["orders"]
     )
+    # A station of the first operator is refused: the page shows the user's whole network over
+    # the default range, this month, which the generated orders may not reach; an order of
+    # today (of the user's time zone, which is behind the station's) puts the station there.
+    today = user_today(user)
+    started = datetime.combine(today, datetime.min.time(), zoneinfo.ZoneInfo(network.other_station.time_zone))
+    ChargingOrderFactory(gun=GunFactory(pile__station=network.other_station), started_at=started)
+    rollups_update()
     forged = client.get(
         "/analytics/orders/", {"station": network.stations[0].pk, "export": "xlsx", "table": "stations"}
     )
