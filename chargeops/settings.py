@@ -130,6 +130,9 @@ SQLITE_PATH = os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with timestamps parsed by psycopg's C loader (chargeops/postgresql).
+        DATABASES["default"]["ENGINE"] = "chargeops.postgresql"
     # `QuerySet.iterator()` (Django's choice lists use it) reads through a client-side cursor:
     # a server-side one costs three round trips for a few dozen rows, and it does not survive a
     # transaction-pooling proxy such as PgBouncer.

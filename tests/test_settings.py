@@ -37,7 +37,7 @@ def test_embedded_default_needs_nothing_but_debug_or_a_key():
     assert django_setup({"DEBUG": "true"}).stdout.strip() == "django.db.backends.sqlite3"
     assert django_setup({"SECRET_KEY": "x" * 50}).stdout.strip() == "django.db.backends.sqlite3"
     result = django_setup({"DEBUG": "true", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/chargeops"})
-    assert result.stdout.strip() == "django.db.backends.postgresql"
+    assert result.stdout.strip() == "chargeops.postgresql"
 
 
 @pytest.mark.django_db
@@ -58,6 +58,39 @@ def test_postgresql_plans_without_jit_and_with_parallel_workers_for_large_scans_
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('jit'), current_setting('parallel_setup_cost')")
         assert cursor.fetchone() == ("off", "10000")
+
+
+@pytest.mark.django_db
+def test_postgresql_reads_timestamps_through_psycopgs_own_loader_as_django_reads_them():
+    if connection.vendor != "postgresql":
+        pytest.skip("the timestamps of a PostgreSQL connection; this run uses another database")
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    from chargeops.postgresql.base import TIMESTAMPTZ, NativeLoader, TimestamptzLoader
+
+    values = [
+        "1969-07-20 20:17:40.5+00",
+        "2026-03-29 01:30:00.123456+00",
+        "2026-10-25 00:59:59.999999+00",
+        "2026-12-08 08:00:00+08",
+        "0001-01-01 00:00:00+00",
+        "9999-12-31 23:59:59.999999+00",
+    ]
+    sql = "SELECT " + ", ".join(["%s::timestamptz"] * len(values))
+    with connection.cursor() as cursor:
+        loader = cursor.cursor.adapters.get_loader(TIMESTAMPTZ, Format.TEXT)
+        cursor.execute(sql, values)
+        ours = cursor.fetchone()
+        register_tzloader(connection.timezone, cursor.cursor)
+        assert cursor.cursor.adapters.get_loader(TIMESTAMPTZ, Format.TEXT) is not loader
+        cursor.execute(sql, values)
+        djangos = cursor.fetchone()
+    assert issubclass(loader, TimestamptzLoader) and loader.timezone is connection.timezone
+    assert ours == djangos
+    assert [value.tzinfo for value in ours] == [connection.timezone] * len(values)
+    # With psycopg's binary package (requirements.txt), its loader is the compiled one.
+    assert NativeLoader.__module__.startswith("psycopg_binary")
 
 
 def test_the_production_settings_pass_the_deploy_check():
