@@ -23,7 +23,7 @@ from django.db.models.functions import TruncMonth, TruncYear
 from django.urls import reverse
 from django.utils import timezone
 
-from chargeops.db import any_of_sql, shared_ids_sql
+from chargeops.db import any_of_sql, rows_with_sql, shared_ids_sql
 from maintenance.choices import FaultCause, WorkOrderStatus
 from maintenance.models import Alarm, WorkOrder, WorkOrderEvent
 from orders.models import ChargingOrder, PowerSample
@@ -228,11 +228,14 @@ def _rolled_ranges(scope: Scope, period: Period, by: str | None, daily=StationDa
 # the ORM, they cost a page about ten milliseconds of Python; written here, well under one.
 # SQLite keeps decimals as floats, so it sums whole cents (and Wh), as the roll-ups' own
 # statements do (`Dialect.money`), and `_rolled_figures` scales them back exactly.
+# A bucket's first day: PostgreSQL truncates the date as a timestamp without a time zone (with
+# one, each row's date is first converted in the session's zone, which doubled the cost of a
+# year's downtime by month), and a monthly row's date is its month already.
 BUCKET_SQL = {
     "postgresql": {
         Granularity.DAY: "date",
-        Granularity.MONTH: "CAST(date_trunc('month', date) AS date)",
-        Granularity.YEAR: "CAST(date_trunc('year', date) AS date)",
+        Granularity.MONTH: "CAST(date_trunc('month', CAST(date AS timestamp)) AS date)",
+        Granularity.YEAR: "CAST(date_trunc('year', CAST(date AS timestamp)) AS date)",
         None: "CAST(NULL AS date)",
         "station": "CAST(NULL AS date)",
     },
@@ -244,6 +247,15 @@ BUCKET_SQL = {
         "station": "NULL",
     },
 }
+MONTHLY = (StationMonthly, PileMonthly)
+
+
+def _bucket_sql(model, by) -> str:
+    """The first day of the bucket (`by`: a Granularity) of a row of the roll-up `model`, or
+    NULL where the figures are summed per station or in total (`by` "station" or None)."""
+    if model in MONTHLY and by == Granularity.MONTH:
+        return "date"
+    return BUCKET_SQL[connection.vendor][by]
 
 
 # The index under which `figures_read` reads each station's today from its raw orders.
@@ -275,7 +287,7 @@ def _rolled_sql(
     stations, less each station's today (`todays`, zone -> today), summed per key."""
     d, adapt, places = Dialect(), connection.ops.adapt_datefield_value, dict(FIGURES)
     station_key = "station_id" if by == "station" else "CAST(NULL AS bigint)" if d.postgres else "NULL"
-    day_key = BUCKET_SQL[connection.vendor][by]
+    day_key = _bucket_sql(model, by)
     sums = ", ".join(f"SUM({d.money(name, places[name]) if name in places else name})" for name in FIGURE_NAMES)
     stations, params = any_of_sql("station_id", scope.station_ids())
     params += [adapt(day) for day in days]
@@ -676,7 +688,7 @@ def usage_per_bucket(
     from when it came into service, today's up to now)."""
     now = (now or timezone.now()).timestamp()
     charging = _bucket_charging(scope, period, granularity)
-    down = _bucket_downtime(scope, period, granularity, [row["pile"].pk for row in pile_rows])
+    down = _bucket_downtime(scope, period, granularity, [(row["pile"].pk, row["guns"]) for row in pile_rows])
     per_zone: dict[str, list[dict]] = defaultdict(list)
     for row in pile_rows:
         per_zone[row["station"].time_zone].append(row)
@@ -719,10 +731,10 @@ class _InService:
 def _bucket_charging(scope: Scope, period: Period, granularity: str) -> dict[date, int]:
     """Bucket -> the charging seconds of the scope's stations, from the station roll-ups as
     they stand (today's too, as the pile roll-ups the rankings read): one statement."""
-    day_key, adapt = BUCKET_SQL[connection.vendor][granularity], connection.ops.adapt_datefield_value
-    parts, params = [], []
+    adapt, parts, params = connection.ops.adapt_datefield_value, [], []
     stations, station_params = any_of_sql("station_id", scope.station_ids())
     for model, first, last in _rolled_ranges(scope, period, granularity):
+        day_key = _bucket_sql(model, granularity)
         parts.append(
             f"SELECT {day_key}, SUM(charging_seconds) FROM {model._meta.db_table} "
             f"WHERE {stations} AND date BETWEEN %s AND %s GROUP BY {day_key}"
@@ -736,28 +748,23 @@ def _bucket_charging(scope: Scope, period: Period, granularity: str) -> dict[dat
     return charging
 
 
-def _bucket_downtime(scope: Scope, period: Period, granularity: str, pile_ids: list[int]) -> dict[date, int]:
-    """Bucket -> the down gun-seconds of the piles: offline counts for every gun of the pile,
-    faulted for the gun. Read from the pile roll-ups' rows with any downtime alone (an index
-    holds just those days) and summed per bucket by the database, in one statement: in a
-    network with outages nearly every pile is down some time each month, and a row per pile
-    and bucket would be thousands."""
-    day_key, adapt = BUCKET_SQL[connection.vendor][granularity], connection.ops.adapt_datefield_value
-    parts = []
-    with_ids, in_ids, params = shared_ids_sql(pile_ids)
+def _bucket_downtime(scope: Scope, period: Period, granularity: str, guns: list[tuple[int, int]]) -> dict[date, int]:
+    """Bucket -> the down gun-seconds of the piles of `guns` ((pile id, its guns)): offline
+    counts for every gun of the pile, faulted for the gun. Read from the pile roll-ups' rows
+    with any downtime alone (an index holds just those days), joined to the piles' numbers of
+    guns as `pile_usage` counted them, and summed per bucket by the database, in one
+    statement: in a network with outages nearly every pile is down some time each month, and
+    a row per pile and bucket would be thousands."""
+    adapt, parts = connection.ops.adapt_datefield_value, []
+    with_guns, params = rows_with_sql("g", ("pile_id", "n"), guns)
     for model, first, last in _rolled_ranges(scope, period, granularity, daily=PileDaily, monthly=PileMonthly):
         parts.append(
-            f"SELECT {day_key} AS bucket, offline_seconds * g.n + faulted_seconds AS down "
+            f"SELECT {_bucket_sql(model, granularity)} AS bucket, offline_seconds * g.n + faulted_seconds AS down "
             f"FROM {model._meta.db_table} r JOIN g ON g.pile_id = r.pile_id "
-            f"WHERE (offline_seconds > 0 OR faulted_seconds > 0) "
-            f"AND date BETWEEN %s AND %s AND {in_ids.format(column='r.pile_id')}"
+            f"WHERE (offline_seconds > 0 OR faulted_seconds > 0) AND date BETWEEN %s AND %s"
         )
         params += [adapt(first), adapt(last)]
-    counted = f"SELECT pile_id, COUNT(*) AS n FROM {Gun._meta.db_table} WHERE {in_ids.format(column='pile_id')}"
-    sql = (
-        f"WITH {with_ids}, g AS ({counted} GROUP BY pile_id) "
-        f"SELECT bucket, SUM(down) FROM ({' UNION ALL '.join(parts)}) parts GROUP BY bucket"
-    )
+    sql = f"WITH {with_guns} SELECT bucket, SUM(down) FROM ({' UNION ALL '.join(parts)}) parts GROUP BY bucket"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {_bucket_key(day): int(down) for day, down in cursor.fetchall()}

@@ -21,7 +21,7 @@ from analytics.models import (
 )
 from analytics.services import day_bounds, rollup_days_close, rollup_mark_since, rollups_rebuild, rollups_update
 from analytics.tasks import rollups_update_task
-from chargeops.db import shared_ids_sql
+from chargeops.db import rows_with_sql, shared_ids_sql
 from maintenance.choices import AlarmStatus, ErrorCode, FaultCause
 from maintenance.services import alarm_raise
 from orders.models import ChargingOrder
@@ -471,3 +471,12 @@ def test_the_ids_a_statement_shares_are_tested_alike_by_each_of_its_parts(ids):
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {with_ids} {' UNION ALL '.join(parts)}", params)
         assert sorted(n for (n,) in cursor.fetchall()) == [n for n in (1, 2, 3) if n in ids]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [[], [(2, 1)], [(1, 2), (3, 0), (1000, 5)]])
+def test_rows_a_statement_is_given_come_back_as_given(rows):
+    with_rows, params = rows_with_sql("g", ("pile_id", "n"), rows)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {with_rows} SELECT pile_id, n FROM g", params)
+        assert sorted(cursor.fetchall()) == sorted(rows)
