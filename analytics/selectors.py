@@ -229,8 +229,8 @@ def _rolled_ranges(scope: Scope, period: Period, by: str | None, daily=StationDa
 # SQLite keeps decimals as floats, so it sums whole cents (and Wh), as the roll-ups' own
 # statements do (`Dialect.money`), and `_rolled_figures` scales them back exactly.
 # A bucket's first day: PostgreSQL truncates the date as a timestamp without a time zone (with
-# one, each row's date is first converted in the session's zone, which doubled the cost of a
-# year's downtime by month), and a monthly row's date is its month already.
+# one, each row's date is first converted in the session's zone: 5.6 ms instead of 3.3 ms for
+# the 6,600 pile months of a network's year), and a monthly row's date is its month already.
 BUCKET_SQL = {
     "postgresql": {
         Granularity.DAY: "date",
