@@ -3,15 +3,16 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/chargeops_bench \\
         .venv/bin/python bench/dashboard.py --orders 100000 1000000 [10000000]
 
-For each N, on a fresh PostgreSQL database: loads N orders over three years (COPY, in the order
-they started) into a network of 60 stations in three time zones, times a full roll-up and an
-incremental one of a single changed day, then requests each page through the Django test client
-(10 warm requests, median; three passes over the pages, around a pass of the naive version:
-each page's figure is its middle pass), the naive version being each page with its figures
-aggregated from the raw orders instead of the roll-ups. Prints each page's median, how many
-times faster than naive it is, the same for the part of the page the roll-ups serve (its order
-figures and usage sums), and at the end the ratio of the largest N to the smallest; a CPU check
-before and after the runs gives the machine's speed at the time. Not part of the test run.
+For each N, on a fresh PostgreSQL database of its own (DATABASE_URL's name with _N added): loads
+N orders over three years (COPY, in the order they started) into a network of 60 stations in
+three time zones, times a full roll-up and an incremental one of a single changed day. Then it
+requests each page of each network through the Django test client (10 warm requests, median;
+three passes over the pages, around a pass of the naive version, the networks taking turns in
+each pass: each page's figure is its middle pass), the naive version being each page with its
+figures aggregated from the raw orders instead of the roll-ups. Prints each page's median, how
+many times faster than naive it is, the same for the part of the page the roll-ups serve (its
+order figures and usage sums), and at the end the ratio of the largest N to the smallest; a CPU
+check before each pass gives the machine's speed at the time. Not part of the test run.
 """
 
 import argparse
@@ -364,21 +365,28 @@ def pages(today) -> list[tuple[str, str]]:
     ]
 
 
-def run(count: int, url: str) -> dict:
-    import django
+def database_use(url: str) -> None:
+    """Point Django's connection at the database of `url` (the next query connects to it)."""
+    from django.db import connection
 
-    database_reset(url)
-    django.setup()
+    connection.close()
+    connection.settings_dict["NAME"] = url.rsplit("/", 1)[1]
+
+
+def network_load(count: int, url: str):
+    """A fresh database at `url` holding the network with `count` orders and their status
+    history, rolled up in full, then one changed day rolled up again; prints the times and
+    returns the network's analyst and a client signed in as them."""
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
-    from analytics.selectors import user_today
     from analytics.services import rollups_rebuild, rollups_update
     from orders.models import ChargingOrder
 
-    connection.close()
+    database_reset(url)
+    database_use(url)
     call_command("migrate", verbosity=0)
     analyst, guns = network_create()
     now = timezone.now()
@@ -400,30 +408,35 @@ def run(count: int, url: str) -> dict:
         # The load and the roll-up dirtied a few hundred megabytes: written out now, not by a
         # checkpoint in the middle of the timings.
         cursor.execute("CHECKPOINT")
-
-    piles_heartbeat()
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(analyst)
     print(
-        f"\n{count:,} orders: loaded in {load:.1f} s, {changes:,} status changes in {history:.1f} s; "
+        f"{count:,} orders: loaded in {load:.1f} s, {changes:,} status changes in {history:.1f} s; "
         f"full roll-up of {days:,} station-days {full:.2f} s; "
         f"incremental roll-up of one day {incremental * 1000:.0f} ms"
     )
-    # Every page, then every page again the naive way (a naive page scans the raw orders for
-    # seconds, which pushes the roll-ups and indexes out of the caches the next page reads),
-    # then every page twice more. A page's ten requests take half a second, a naive page's ten
-    # take seconds: a shared machine slowed for a minute (seen: by half) would count against
-    # one pass of the pages alone, so each page's median is the middle one of its three passes.
-    timed = pages(user_today(analyst))
-    passes = [{name: median_ms(client, path) for name, path in timed}]
-    with naive():
-        slow = {name: median_ms(client, path) for name, path in timed}
-    passes += [{name: median_ms(client, path) for name, path in timed} for _ in range(2)]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(analyst)
+    return analyst, client
+
+
+def pages_timed(network: tuple, url: str) -> dict:
+    """Each page's median and that of its reads (`median_ms`) on the database of `url`, whose
+    network (analyst, client) `network_load` made."""
+    from analytics.selectors import user_today
+
+    analyst, client = network
+    database_use(url)
+    piles_heartbeat()
+    return {name: median_ms(client, path) for name, path in pages(user_today(analyst))}
+
+
+def results_print(count: int, passes: list[dict], slow: dict) -> dict:
+    """The table of one network's pages: each page's median is the middle one of its passes."""
     results = {
-        name: tuple(map(statistics.median, zip(*(run[name] for run in passes), strict=True))) for name, _ in timed
+        name: tuple(map(statistics.median, zip(*(run[name] for run in passes), strict=True))) for name in passes[0]
     }
     # The page as a whole, then the part of it the roll-ups serve: its order figures and usage
     # sums (the rest of a page, the same in both versions, is signing in, forms and drawing).
+    print(f"\n{count:,} orders")
     print(
         f"  {'page':<36} {'median':>10} {'passes':>13} {'naive':>10} {'faster':>8}"
         f"   {'reads':>8} {'naive':>10} {'faster':>8}"
@@ -438,8 +451,7 @@ def run(count: int, url: str) -> dict:
         if reads >= 0.05:
             line += f"   {reads:>6.1f}ms {slow_reads:>8.1f}ms {slow_reads / reads:>7.1f}x"
         print(line)
-    connection.close()
-    return {"pages": {name: page for name, (page, _reads) in results.items()}, "full": full, "incremental": incremental}
+    return {name: page for name, (page, _reads) in results.items()}
 
 
 def cpu_check_ms() -> float:
@@ -461,14 +473,36 @@ def main():
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database the benchmark may drop and create.")
-    print(f"CPU check (sum of a million integers): {cpu_check_ms():.1f} ms")
-    runs = {count: run(count, url) for count in options.orders}
-    print(f"\nCPU check at the end: {cpu_check_ms():.1f} ms")
-    if len(runs) > 1:
-        small, large = min(runs), max(runs)
+    import django
+
+    django.setup()
+    counts = sorted(set(options.orders))
+    urls = {count: f"{url}_{count}" for count in counts}
+    networks = {count: network_load(count, urls[count]) for count in counts}
+    # Every page of every network, then every page again the naive way (a naive page scans the
+    # raw orders for seconds, which pushes the roll-ups and indexes out of the caches the next
+    # page reads), then every page twice more. A shared machine's speed drifts (seen: by half
+    # within a minute, and from one network's pages to the next): each page's median is the
+    # middle one of its three passes, and the networks take turns in each pass, so that the
+    # ratio of the largest to the smallest compares pages timed minutes apart, not a quarter of
+    # an hour. The CPU check before each pass tells how fast the machine was.
+    passes: dict[int, list[dict]] = {count: [] for count in counts}
+    slow: dict[int, dict] = {}
+    for index in range(4):
+        print(f"pass {index + 1}: CPU check {cpu_check_ms():.1f} ms")
+        for count in counts:
+            if index == 1:
+                with naive():
+                    slow[count] = pages_timed(networks[count], urls[count])
+            else:
+                passes[count].append(pages_timed(networks[count], urls[count]))
+    print(f"CPU check at the end: {cpu_check_ms():.1f} ms")
+    medians = {count: results_print(count, passes[count], slow[count]) for count in counts}
+    if len(counts) > 1:
+        small, large = counts[0], counts[-1]
         print(f"\nmedian at {large:,} orders / median at {small:,} orders")
-        for name, value in runs[large]["pages"].items():
-            print(f"  {name:<36} {value / runs[small]['pages'][name]:>6.2f}")
+        for name, value in medians[large].items():
+            print(f"  {name:<36} {value / medians[small][name]:>6.2f}")
 
 
 if __name__ == "__main__":
