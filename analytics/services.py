@@ -436,6 +436,8 @@ def _fault_days_sql(d: Dialect, count: int) -> list[str]:
 # The orders of each station, pile and local day, summed once for both daily tables. A table
 # made by CREATE TABLE AS may be filled by parallel workers; an INSERT may not.
 REBUILD_ORDERS = "rollup_rebuild_orders"
+# The downtime of each pile and local day, worked out before the pile days are written.
+REBUILD_DOWN = "rollup_rebuild_down"
 # The rebuild sums a million orders at once: sorted in memory by parallel workers, then grouped
 # in that order (a hash table of half a million numeric sums spills to disk, and the planner's
 # estimate of one group per order would keep the sort to one core), without compiling the plan
@@ -490,17 +492,14 @@ def _rebuild_sql() -> list[str]:
         f"""INSERT INTO {station_monthly} (station_id, date, {FIGURE_COLUMNS})
         SELECT r.station_id, date_trunc('month', r.date)::date, {figure_sums} FROM {station_daily} r
         WHERE {this_month.format(day="r.date")} GROUP BY r.station_id, date_trunc('month', r.date)""",
-        # In the order of the pile's unique index, which then grows at its end.
-        f"""INSERT INTO {pile_daily} (pile_id, date, {FIGURE_COLUMNS}, {DOWNTIME_COLUMNS})
-        SELECT r.pile_id, r.day, {figure_sums}, 0, 0 FROM {REBUILD_ORDERS} r
-        GROUP BY r.pile_id, r.day ORDER BY r.pile_id, r.day""",
         f"""INSERT INTO {fault_daily} (station_id, date, cause, faults)
         SELECT p.station_id, (a.occurred_at AT TIME ZONE s.time_zone)::date, a.cause, COUNT(*)
         FROM {alarms} a JOIN {piles} p ON p.id = a.pile_id JOIN {stations} s ON s.id = p.station_id
         WHERE {recent.format(at="a.occurred_at")}
             AND {since.format(day="(a.occurred_at AT TIME ZONE s.time_zone)::date")}
         GROUP BY p.station_id, (a.occurred_at AT TIME ZONE s.time_zone)::date, a.cause""",
-        f"""WITH {_down_sql(d, "%(now)s")},
+        f"""CREATE TEMPORARY TABLE {REBUILD_DOWN} ON COMMIT DROP AS
+        WITH {_down_sql(d, "%(now)s")},
         down (pile_id, offline, faulted, t0, t1) AS (
             SELECT pile_id, 1, 0, t0, t1 FROM off
             UNION ALL SELECT pile_id, 0, 1, t0, t1 FROM flt
@@ -522,10 +521,15 @@ def _rebuild_sql() -> list[str]:
             WHERE x.seconds > 0 AND {since.format(day="x.day")}
             GROUP BY x.pile_id, x.day
         )
-        INSERT INTO {pile_daily} AS pd (pile_id, date, {FIGURE_COLUMNS}, {DOWNTIME_COLUMNS})
-        SELECT pile_id, day, 0, 0, 0, 0, 0, 0, offline, faulted FROM down_days
-        ON CONFLICT (pile_id, date) DO UPDATE
-        SET offline_seconds = EXCLUDED.offline_seconds, faulted_seconds = EXCLUDED.faulted_seconds""",
+        SELECT pile_id, day, offline, faulted FROM down_days""",
+        # Each pile-day once, with its orders and its downtime, in the order of the pile's
+        # unique index, which then grows at its end (an upsert of the downtime into rows already
+        # written cost a rebuild of a million orders a second, and left as many dead rows).
+        f"""INSERT INTO {pile_daily} (pile_id, date, {FIGURE_COLUMNS}, {DOWNTIME_COLUMNS})
+        SELECT r.pile_id, r.day, {figure_sums}, SUM(r.offline), SUM(r.faulted) FROM (
+            SELECT pile_id, day, {FIGURE_COLUMNS}, 0 AS offline, 0 AS faulted FROM {REBUILD_ORDERS}
+            UNION ALL SELECT pile_id, day, 0, 0, 0, 0, 0, 0, offline, faulted FROM {REBUILD_DOWN}
+        ) r GROUP BY r.pile_id, r.day ORDER BY r.pile_id, r.day""",
         f"""INSERT INTO {pile_monthly} (pile_id, date, {FIGURE_COLUMNS}, {DOWNTIME_COLUMNS})
         SELECT r.pile_id, date_trunc('month', r.date)::date, {figure_sums}, SUM(r.offline_seconds),
             SUM(r.faulted_seconds)
@@ -533,6 +537,7 @@ def _rebuild_sql() -> list[str]:
         GROUP BY r.pile_id, date_trunc('month', r.date) ORDER BY r.pile_id, date_trunc('month', r.date)""",
         # Dropped here too, not only at commit: the rebuild may run inside a longer transaction.
         f"DROP TABLE {REBUILD_ORDERS}",
+        f"DROP TABLE {REBUILD_DOWN}",
     ]
 
 
