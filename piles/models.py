@@ -217,8 +217,11 @@ class StatusChange(ScopedModel):
 
     operator_path = "pile__station__area__operator"
 
-    pile = models.ForeignKey(Pile, verbose_name=_("pile"), on_delete=models.CASCADE, related_name="status_changes")
-    # Indexed with the time below, which serves the foreign key too.
+    # Both indexed with the time below, which serves the foreign keys too (an index of the pile
+    # alone was never read, and every status report of a network wrote to it).
+    pile = models.ForeignKey(
+        Pile, verbose_name=_("pile"), on_delete=models.CASCADE, related_name="status_changes", db_index=False
+    )
     gun = models.ForeignKey(
         Gun,
         verbose_name=_("gun"),
