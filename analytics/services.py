@@ -524,7 +524,7 @@ def _rebuild_sql() -> list[str]:
         SELECT pile_id, day, offline, faulted FROM down_days""",
         # Each pile-day once, with its orders and its downtime, in the order of the pile's
         # unique index, which then grows at its end (an upsert of the downtime into rows already
-        # written cost a rebuild of a million orders a second, and left as many dead rows).
+        # written cost a rebuild of a million orders most of a second, and left as many dead rows).
         f"""INSERT INTO {pile_daily} (pile_id, date, {FIGURE_COLUMNS}, {DOWNTIME_COLUMNS})
         SELECT r.pile_id, r.day, {figure_sums}, SUM(r.offline), SUM(r.faulted) FROM (
             SELECT pile_id, day, {FIGURE_COLUMNS}, 0 AS offline, 0 AS faulted FROM {REBUILD_ORDERS}
