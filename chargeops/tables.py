@@ -1,6 +1,7 @@
 """Table bases: how every list looks, its links and its row actions."""
 
 import zoneinfo
+from functools import partial
 
 import django_tables2 as tables
 from django.contrib.auth.context_processors import PermWrapper
@@ -9,6 +10,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_tables2.data import TableListData
+from django_tables2.utils import Accessor, OrderBy
 
 from .templatetags.chargeops import badge_html
 from .views import model_permission, model_url
@@ -110,9 +113,37 @@ class LocalTimeColumn(tables.Column):
         return timezone.localtime(value, zoneinfo.ZoneInfo(self.zone(record))).replace(tzinfo=None)
 
 
+class RowList(TableListData):
+    """A table's rows given as a list, sorted as django-tables2 sorts them (its columns'
+    accessors, the opposite where the column sorts the other way, no value first), with each
+    row's value read once per accessor: django-tables2 reads both rows' values at every
+    comparison, a millisecond and more for a statistics page's ranking of 600 piles, sorted
+    again by each request's order."""
+
+    def order_by(self, aliases):
+        accessors = []
+        for alias in aliases:
+            column = self.table.columns[OrderBy(alias).bare]
+            accessors += column.order_by if alias[0] == column.order_by_alias[0] else column.order_by.opposite
+        # A stable sort per accessor, the least significant first.
+        for order_by in reversed(accessors):
+            self.data.sort(key=partial(_sort_key, Accessor(order_by.bare)), reverse=order_by.is_descending)
+
+
+def _sort_key(accessor, row):
+    """A row's value by `accessor`, no value before any value (as django-tables2 sorts)."""
+    value = accessor.resolve(row, quiet=True)
+    return (value is not None, value)
+
+
 class BaseTable(tables.Table):
     """Base of every list's table: the shared template, and the first column links the row."""
 
     class Meta:
         attrs = {"class": "data-table"}
         empty_text = _("Nothing matches these filters.")
+
+    def __init__(self, data=None, *args, **kwargs):
+        if isinstance(data, list):
+            data = RowList(data)
+        super().__init__(data, *args, **kwargs)

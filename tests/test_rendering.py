@@ -14,10 +14,12 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 from django.utils.html import format_html
+from django_tables2.data import TableListData
 
 from analytics.tables import StationFiguresTable
 from chargeops.export import cell_value, table_rows
 from chargeops.forms import FormRenderer
+from chargeops.tables import BaseTable, RowList
 from maintenance.models import Alarm, WorkOrder
 from maintenance.tables import AlarmTable, WorkOrderTable
 from orders.choices import OrderStatus, PaymentMethod
@@ -123,6 +125,40 @@ def test_table_numbers_have_their_thousands_grouped():
         Context({"table": table, "request": RequestFactory().get("/")})
     )
     assert ">12,705.546<" in html and ">1,234,567<" in html
+
+
+class Ranked(BaseTable):
+    name = tables.Column()
+    share = tables.Column()
+    # Sorted by two accessors, one of them the other way, and reached through the row's dict.
+    group = tables.Column(accessor="place__group", order_by=("place__group", "-share"))
+
+
+RANKED = [
+    {"name": name, "share": share, "place": {"group": group}}
+    for name, share, group in [
+        ("a", Decimal("0.5"), "north"),
+        ("b", None, "south"),
+        ("c", Decimal("0.25"), "north"),
+        ("d", Decimal("0.5"), None),
+        ("e", Decimal("0"), "south"),
+        ("f", None, "north"),
+        ("g", Decimal("0.25"), "south"),
+    ]
+]
+
+
+@pytest.mark.parametrize(
+    "order_by", ["name", "-name", "share", "-share", "group", "-group", ("group", "name"), ("-share", "-name")]
+)
+def test_rows_of_a_list_are_sorted_as_django_tables2_sorts_them(order_by):
+    """By every column both ways and by two at once: rows without a value, ties kept in their
+    order, a column whose sort has two accessors (the other one turned over when it sorts
+    downwards)."""
+    ours = Ranked(list(RANKED), order_by=order_by)
+    theirs = Ranked(TableListData(list(RANKED)), order_by=order_by)
+    assert isinstance(ours.data, RowList) and not isinstance(theirs.data, RowList)
+    assert [row["name"] for row in ours.data] == [row["name"] for row in theirs.data]
 
 
 def django_tables2_export(table) -> list[list]:
