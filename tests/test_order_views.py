@@ -3,7 +3,8 @@ from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -98,6 +99,19 @@ def test_order_list_narrows_to_one_pile_chosen_by_a_link(client, admin_user, oth
     theirs = next(order.pile for order in network.orders if order.station == network.other_station)
     page = client.get("/orders/", {"pile": theirs.pk})
     assert page.context["filter"].linked_filters()[0]["errors"] and not list(page.context["table"].data)
+
+
+@pytest.mark.django_db
+def test_an_order_number_is_held_once():
+    """By the database (the constraint), and by the model's validation with a message."""
+    order = ChargingOrderFactory()
+    copy = ChargingOrderFactory.build(number=order.number, gun=order.gun, pile=order.pile, station=order.station)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy.save()
+    assert ChargingOrder.objects.filter(number=order.number).count() == 1
+    with pytest.raises(ValidationError) as error:
+        copy.validate_constraints()
+    assert error.value.messages == ["Charging order with this Order number already exists."]
 
 
 def test_order_page_is_the_operators_only(client, admin_user, other_operator):
