@@ -132,13 +132,11 @@ class WorkOrdersColumn(RowsCountColumn):
 
 
 class StationRowsTable(BaseTable):
-    """A table of figures summed per station: the station and its area, then the figures."""
+    """A table of figures summed per station: the station and its area, then the figures; a
+    ranking by any of them a click on its heading away."""
 
     station = StationColumn()
     area = tables.Column(verbose_name=_("Operations area"), accessor="station__area", order_by=("station__area__name",))
-
-    class Meta(BaseTable.Meta):
-        orderable = False
 
 
 class StationFiguresTable(StationRowsTable):
@@ -251,7 +249,6 @@ class StationUsageTable(StationRowsTable, UsageColumnsMixin):
     orders = OrdersColumn(verbose_name=_("Orders"))
 
     class Meta(StationRowsTable.Meta):
-        orderable = True
         sequence = ("station", "area", "piles", "guns", "orders", "charging_seconds", "utilisation", "availability")
         empty_text = _("No station was in service in this range.")
 
@@ -297,13 +294,16 @@ class StationPowerTable(StationRowsTable):
 
 
 class PileFaultsTable(BaseTable):
-    pile = tables.Column(verbose_name=_("Pile"), linkify=lambda record: record["pile"].get_absolute_url())
+    pile = tables.Column(
+        verbose_name=_("Pile"),
+        linkify=lambda record: record["pile"].get_absolute_url(),
+        order_by=("pile__name", "station__name"),
+    )
     station = StationColumn()
     faults = FaultsColumn(verbose_name=_("Faults"), row_key="pile")
     top_cause = tables.Column(verbose_name=_("Most frequent cause"))
 
     class Meta(BaseTable.Meta):
-        orderable = False
         empty_text = _("No faults in this range.")
 
 
@@ -405,5 +405,4 @@ class WorkOrderPeopleTable(BaseTable):
     repair_hours = tables.Column(verbose_name=_("Average time to repair (h)"), attrs=NUMBER, default="—")
 
     class Meta(BaseTable.Meta):
-        orderable = False
         empty_text = _("No work orders were reported in this range.")

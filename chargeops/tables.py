@@ -125,9 +125,16 @@ class RowList(TableListData):
         for alias in aliases:
             column = self.table.columns[OrderBy(alias).bare]
             accessors += column.order_by if alias[0] == column.order_by_alias[0] else column.order_by.opposite
-        # A stable sort per accessor, the least significant first.
-        for order_by in reversed(accessors):
-            self.data.sort(key=partial(_sort_key, Accessor(order_by.bare)), reverse=order_by.is_descending)
+        rows = list(self.data)
+        try:
+            # A stable sort per accessor, the least significant first.
+            for order_by in reversed(accessors):
+                rows.sort(key=partial(_sort_key, Accessor(order_by.bare)), reverse=order_by.is_descending)
+        except TypeError:
+            # Values without an order of their own (objects): django-tables2 orders them by type.
+            super().order_by(aliases)
+        else:
+            self.data[:] = rows
 
 
 def _sort_key(accessor, row):

@@ -132,10 +132,16 @@ class Ranked(BaseTable):
     share = tables.Column()
     # Sorted by two accessors, one of them the other way, and reached through the row's dict.
     group = tables.Column(accessor="place__group", order_by=("place__group", "-share"))
+    # Objects without an order (a model instance without a column order of its own).
+    thing = tables.Column()
+
+
+class Thing:
+    """Neither less nor greater than another."""
 
 
 RANKED = [
-    {"name": name, "share": share, "place": {"group": group}}
+    {"name": name, "share": share, "place": {"group": group}, "thing": Thing() if share else None}
     for name, share, group in [
         ("a", Decimal("0.5"), "north"),
         ("b", None, "south"),
@@ -149,12 +155,13 @@ RANKED = [
 
 
 @pytest.mark.parametrize(
-    "order_by", ["name", "-name", "share", "-share", "group", "-group", ("group", "name"), ("-share", "-name")]
+    "order_by",
+    ["name", "-name", "share", "-share", "group", "-group", ("group", "name"), ("-share", "-name"), "thing", "-thing"],
 )
 def test_rows_of_a_list_are_sorted_as_django_tables2_sorts_them(order_by):
     """By every column both ways and by two at once: rows without a value, ties kept in their
     order, a column whose sort has two accessors (the other one turned over when it sorts
-    downwards)."""
+    downwards), and values that do not compare."""
     ours = Ranked(list(RANKED), order_by=order_by)
     theirs = Ranked(TableListData(list(RANKED)), order_by=order_by)
     assert isinstance(ours.data, RowList) and not isinstance(theirs.data, RowList)
