@@ -98,6 +98,11 @@ class FigureFilterForm(ScopeFilterForm):
         super().__init__(data, user=user)
         if not self.is_bound:
             self.initial = {"start": self.default_period().start, "end": self.today}
+        elif not (self.data.get("start") or self.data.get("end")):
+            # Another parameter alone (a table's sort or page, an area): the fields show the
+            # range the page shows, not two empty dates.
+            self.data = self.data.copy()
+            self.data["start"], self.data["end"] = self.default_period().start.isoformat(), self.today.isoformat()
         if not granular:
             del self.fields["granularity"]
         else:

@@ -2,6 +2,7 @@
 orders) summed independently for the same filters."""
 
 import json
+import re
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -261,3 +262,15 @@ def test_chart_data_reaches_the_page_as_json(client, analyst, network):
     chart = json.loads(content.split('id="chart-orders" type="application/json">')[1].split("</script>")[0])
     assert chart["labels"][0] == "2026-01-01" and len(chart["labels"]) == 31
     assert chart["xTitle"] == "Day" and chart["yTitle"] == "Charging orders"
+
+
+@pytest.mark.parametrize("params", [{}, {"sort": "-amount"}, {"page": "1", "area": ""}])
+def test_the_date_fields_show_the_range_the_page_shows(client, analyst, network, params):
+    """Also when the page was opened by a table's sort or page alone, which leaves the range to
+    its default."""
+    response = client.get("/analytics/amount/", params)
+    period, html = response.context["period"], response.content.decode()
+    assert (period.start, period.end) == (response.context["form"].today.replace(day=1), response.context["form"].today)
+    for name, day in (("start", period.start), ("end", period.end)):
+        field = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        assert f'value="{day.isoformat()}"' in field, field
