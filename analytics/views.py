@@ -372,6 +372,8 @@ class WorkOrderPeopleView(StatisticsView):
         ranked = [row for row in self.rows if row["person"] is not None][:CHART_STATIONS]
         context["chart"] = {
             "type": "bar",
+            # Stacked: each person's bar is the work orders they hold, by how far each has come.
+            "stacked": True,
             "labels": [str(row["person"]) for row in ranked],
             "datasets": [
                 {"label": str(WorkOrderStatus(status).label), "data": [row[status] for row in ranked]}

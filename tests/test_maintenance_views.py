@@ -290,6 +290,14 @@ def test_work_order_statistics_per_person_match_the_dashboard_card(client, opera
     assert (rows["Tina"]["accept_hours"], rows["Tina"]["repair_hours"]) == (Decimal("1.5"), Decimal("2.0"))
     assert (rows["Tom"]["accept_hours"], rows["Tom"]["repair_hours"]) == (Decimal("4.0"), None)
     assert rows["None"]["unaccepted"] == 1
+    # The chart stacks each person's work orders by how far they have come.
+    chart = response.context["chart"]
+    assert chart["stacked"] and chart["labels"] == ["Tina", "Tom"]
+    assert [sum(dataset["data"][index] for dataset in chart["datasets"]) for index in range(2)] == [2, 1]
+    # Ranked by any column: the time to accept, no time (nobody claimed) first.
+    days = {"start": today - timedelta(days=1), "end": today}
+    ranked = client.get(reverse("analytics:workorder_people"), {**days, "sort": "accept_hours"}).context["tables"]
+    assert [str(row["person"]) for row in ranked[0]["table"].data] == ["None", "Tina", "Tom"]
     card = client.get("/", {"start": today - timedelta(days=1), "end": today}).context["work_orders"]
     assert table.totals == card == {"total": 4, "unaccepted": 1, "accepted": 1, "completed": 1, "confirmed": 1}
     response = client.get(reverse("analytics:workorder_people"), {"person": tom.pk})
