@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Avg, Count, F, Min, OuterRef, Q, Subquery, Sum
@@ -575,10 +576,9 @@ def _usage(charging: int, down: int, capacity: int) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class PileRef:
+class PileRef(NamedTuple):
     """What a ranking shows of a pile and links to, without a model instance for each of a
-    network's piles."""
+    network's piles (a tuple: made from a database row at a fraction of a dataclass's cost)."""
 
     pk: int
     name: str
@@ -598,13 +598,8 @@ def pile_usage(scope: Scope, period: Period, *, now=None) -> list[dict]:
     pile roll-ups. A pile's time in the range starts when it was added, or at its first order
     in the range where that is earlier, and ends now."""
     now = now or timezone.now()
-    piles = [
-        PileRef(**row)
-        for row in Pile.objects.filter(scope.station_filter())
-        .values("pk", "name", "station_id", "created_at")
-        .annotate(guns=Count("guns"))
-        .order_by()
-    ]
+    in_scope = Pile.objects.filter(scope.station_filter()).values_list("pk", "name", "station_id", "created_at")
+    piles = [PileRef._make(row) for row in in_scope.annotate(gun_count=Count("guns")).order_by()]
     sums = _pile_sums(scope, period, [pile.pk for pile in piles])
     bounds = {zone: (day_bounds(period.start, zone)[0], day_bounds(period.end, zone)[1]) for zone in scope.zones_today}
     empty = dict.fromkeys(PILE_SUMS, 0)
