@@ -19,12 +19,15 @@ $(VENV)/.installed: requirements.txt
 venv: $(VENV)/.installed
 
 # The demo runs the web server, the OCPP gateway and simulated piles (every pile the demo data
-# has online), and stops all three on Ctrl+C.
+# has online), and stops all three on Ctrl+C: the web server stops on the key itself, and then
+# the other two (which, started in the background, do not see it) are asked to stop and waited
+# for. Signalling the whole group instead reached the web server a second time while it was
+# shutting down, which crashed it ("Segmentation fault").
 demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --scale small
 	@echo "ChargeOps is at http://$(HOST):$(PORT)/ and piles connect to ws://$(HOST):$(OCPP_PORT)/ocpp/<id> (Ctrl+C stops it)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
 	$(PY) manage.py ocpp_gateway --host $(HOST) --port $(OCPP_PORT) & \
 	$(PY) manage.py simulate_piles --count 1000 --url ws://$(HOST):$(OCPP_PORT)/ocpp & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
