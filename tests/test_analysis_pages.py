@@ -692,3 +692,12 @@ def test_every_sortable_column_of_a_statistics_table_sorts_both_ways(operator_cl
                 assert len(shown.data) == rows and shown.order_by == (order,), (page, order)
             sorted_columns += 1
     assert sorted_columns or not any(entry["table"].orderable for entry in tables)
+
+
+def test_a_stations_export_keeps_the_order_the_table_was_sorted_by(operator_client, network):
+    params = {"start": "2026-01-01", "end": "2026-01-31", "table": "stations", "export": "xlsx"}
+    for order, descending in (("amount", False), ("-amount", True)):
+        export = operator_client.get("/analytics/amount/", {**params, "sort": order})
+        header, *rows = load_workbook(BytesIO(export.content)).active.values
+        amounts = [row[header.index("Amount")] for row in rows]
+        assert len(set(amounts)) > 1 and amounts == sorted(amounts, reverse=descending)
