@@ -676,8 +676,8 @@ STATISTICS_PAGES = [
 
 @pytest.mark.parametrize("page", STATISTICS_PAGES)
 def test_every_sortable_column_of_a_statistics_table_sorts_both_ways(operator_client, network, page):
-    """The same rows, in the column's order (a statistics table's rows are a list, which the
-    project sorts by its own key, and by django-tables2's comparisons where values have no order)."""
+    """The page answers with all of the table's rows, sorted by the column asked for (the order
+    itself is held to django-tables2's by test_rendering's tests of `RowList`)."""
     params = {"start": "2026-01-01", "end": "2026-01-31"}
     tables = operator_client.get(page, params).context["tables"]
     sorted_columns = 0
