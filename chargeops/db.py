@@ -130,10 +130,8 @@ def shared_ids_sql(ids, db_type: str = "bigint") -> tuple[str, str, list]:
     if connection.vendor == "postgresql":
         array = f"CAST(%s AS {db_type}[])"
         return f"ids AS (SELECT {array} AS a)", f"{{column}} = ANY(CAST((SELECT a FROM ids) AS {db_type}[]))", [ids]
-    test = "{column} IN (SELECT a FROM ids)"
-    if not ids:
-        return "ids (a) AS (SELECT NULL WHERE 0)", test, []
-    return f"ids (a) AS (VALUES {', '.join(['(%s)'] * len(ids))})", test, ids
+    with_ids, params = rows_with_sql("ids", ("a",), [(value,) for value in ids])
+    return with_ids, "{column} IN (SELECT a FROM ids)", params
 
 
 def rows_with_sql(name: str, columns: tuple[str, ...], rows: list[tuple], db_type: str = "bigint") -> tuple[str, list]:
